@@ -1,0 +1,208 @@
+"""Shared fixtures: the template as a real git ref, a `render` factory, the answer matrix."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+import yaml
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
+COPIER_CONFIG: dict[str, Any] = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+
+# A curated matrix: every choice of every question appears at least once. The ids are what
+# GROUNDWORK_MATRIX (comma-separated) selects, so a developer can run one combination.
+MATRIX: dict[str, dict[str, Any]] = {
+    "default": {},
+    "rabbitmq-gitlab-py312": {
+        "broker": "rabbitmq",
+        "ci": "gitlab",
+        "python_version": "3.12",
+        "arch_coupling": "low",
+        "arch_ops_maturity": "none",
+    },
+    "one-context-noci-py313": {
+        "contexts": ["orders"],
+        "ci": "none",
+        "python_version": "3.13",
+        "project_name": "Order Desk",
+        "arch_coupling": "high",
+        "arch_team_size": 2,
+    },
+    "hybrid-billing": {
+        "architecture": "hybrid",
+        "services": ["billing"],
+        "arch_scaling": "divergent",
+        "arch_cpu_bound": "yes",
+    },
+    "microservices-rabbitmq-gitlab": {
+        "architecture": "microservices",
+        "broker": "rabbitmq",
+        "ci": "gitlab",
+        "arch_team_size": 30,
+        "arch_coupling": "low",
+        "arch_ops_maturity": "mature",
+    },
+    "microservices-three-contexts": {
+        "architecture": "microservices",
+        "contexts": ["catalog", "billing", "shipping"],
+        "project_slug": "three-ways",
+    },
+}
+
+
+def selected_matrix() -> list[str]:
+    """Matrix ids to run: all, or those named in GROUNDWORK_MATRIX."""
+    wanted = os.environ.get("GROUNDWORK_MATRIX", "").strip()
+    if not wanted:
+        return list(MATRIX)
+    ids = [name.strip() for name in wanted.split(",") if name.strip()]
+    unknown = sorted(set(ids) - set(MATRIX))
+    if unknown:
+        raise pytest.UsageError(f"GROUNDWORK_MATRIX names unknown combinations: {unknown}")
+    return ids
+
+
+def git(*args: str, cwd: Path) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def clone_working_tree(destination: Path) -> Path:
+    """Clone the template and commit the uncommitted work, so a real ref holds it."""
+    subprocess.run(
+        ["git", "clone", "--quiet", "--no-local", str(TEMPLATE_ROOT), str(destination)],
+        check=True,
+    )
+    tracked_or_new = git(
+        "ls-files", "--cached", "--others", "--exclude-standard", "-z", cwd=TEMPLATE_ROOT
+    ).split("\0")
+    for relative in filter(None, tracked_or_new):
+        source = TEMPLATE_ROOT / relative
+        target = destination / relative
+        if source.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+        elif target.exists():
+            target.unlink()  # deleted in the working tree
+    git("add", "--all", cwd=destination)
+    if git("status", "--porcelain", cwd=destination).strip():
+        git(
+            "-c", "user.name=groundwork tests", "-c", "user.email=tests@groundwork.invalid",
+            "commit", "--quiet", "--no-verify", "-m", "Uncommitted work under test",
+            cwd=destination,
+        )  # fmt: skip
+    return destination
+
+
+@pytest.fixture(name="template_clone", scope="session")
+def _template_clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session-wide clone of the template holding the working tree as its HEAD."""
+    return clone_working_tree(tmp_path_factory.mktemp("template") / "groundwork")
+
+
+Render = Callable[..., Path]
+
+
+@pytest.fixture(name="render")
+def _render(template_clone: Path, tmp_path: Path) -> Render:
+    """Render the template at HEAD with default answers overridden by keyword arguments."""
+    counter = iter(range(1_000))
+
+    def render(*, template: Path | None = None, **answers: Any) -> Path:
+        destination = tmp_path / f"project{next(counter)}"
+        copier.run_copy(
+            str(template or template_clone),
+            destination,
+            data=answers,
+            defaults=True,
+            vcs_ref="HEAD",
+            quiet=True,
+        )
+        return destination
+
+    return render
+
+
+# --- running generated projects ------------------------------------------------------
+
+UV_CACHE_DIR = Path(os.environ.get("GROUNDWORK_UV_CACHE", Path.home() / ".cache" / "uv"))
+
+
+def python_for(version: str) -> str:
+    """Path of an installed interpreter for `version`; skips the test when there is none."""
+    found = shutil.which(f"python{version}")
+    if found is None:
+        pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+        candidates = sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
+        found = str(candidates[-1]) if candidates else None
+    if found is None:
+        pytest.skip(f"Python {version} is not installed here (uv cannot download it offline)")
+    return found
+
+
+def project_env(**extra: str) -> dict[str, str]:
+    """Environment for commands in a generated project: one shared uv cache, no downloads."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("VIRTUAL_ENV", "UV_PROJECT", "PYTHONPATH", "NOX_"))
+    }
+    env.update(
+        UV_CACHE_DIR=str(UV_CACHE_DIR),
+        UV_PYTHON_DOWNLOADS="never",
+        UV_NO_PROGRESS="1",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.update(extra)
+    return env
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 900):
+    """Run a command in a generated project; fail with its output when it fails."""
+    result = subprocess.run(
+        command, cwd=cwd, env=env or project_env(), capture_output=True, text=True,
+        timeout=timeout,
+    )  # fmt: skip
+    if result.returncode != 0:
+        pytest.fail(
+            f"`{' '.join(command)}` failed in {cwd} (exit {result.returncode})\n"
+            f"--- stdout ---\n{result.stdout[-8000:]}\n--- stderr ---\n{result.stderr[-8000:]}"
+        )
+    return result
+
+
+def uv_sync(project: Path, python_version: str) -> None:
+    """`uv sync` offline from the shared cache; online only when the cache lacks something."""
+    command = ["uv", "sync", "--all-packages", "--python", python_for(python_version)]
+    offline = subprocess.run(
+        command, cwd=project, env=project_env(UV_OFFLINE="1"), capture_output=True, text=True
+    )
+    if offline.returncode != 0:
+        run(command, project)
+
+
+def init_git(project: Path) -> None:
+    """Commit the generated project, as a user does right after `copier copy`."""
+    git("init", "--quiet", "--initial-branch=main", cwd=project)
+    git("add", "--all", cwd=project)
+    git(
+        "-c", "user.name=groundwork tests", "-c", "user.email=tests@groundwork.invalid",
+        "commit", "--quiet", "--no-verify", "-m", "Generate from groundwork",
+        cwd=project,
+    )  # fmt: skip
+
+
+@pytest.fixture(name="answers_of")
+def _answers_of() -> Callable[[Path], dict[str, Any]]:
+    def answers_of(project: Path) -> dict[str, Any]:
+        return yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+    return answers_of

@@ -1,0 +1,160 @@
+"""The questionnaire: the recommendation as a table of rules, and answer validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import COPIER_CONFIG, Render
+
+
+def adr_front_matter(project: Path) -> dict[str, Any]:
+    text = (project / "docs" / "adr" / "0001-architecture.md").read_text()
+    _, front_matter, _ = text.split("---\n", 2)
+    return yaml.safe_load(front_matter)
+
+
+# (team size, coupling, scaling, cpu-bound, ops maturity) -> recommendation, rule, reason words
+DECISION_TABLE = [
+    pytest.param(5, "medium", "uniform", "no", "containers",
+                 "modular-monolith", "default", ["uniform load"], id="defaults"),
+    pytest.param(40, "low", "divergent", "yes", "none",
+                 "modular-monolith", "no-platform", ["no container platform"], id="no-platform-wins"),
+    pytest.param(40, "high", "divergent", "yes", "mature",
+                 "modular-monolith", "coupled-domains", ["distributed monolith"], id="coupling-wins"),
+    pytest.param(30, "low", "uniform", "no", "mature",
+                 "microservices", "many-teams", ["30 engineers"], id="many-teams"),
+    pytest.param(30, "low", "divergent", "yes", "mature",
+                 "microservices", "many-teams-uneven-load", ["30 engineers", "uneven"], id="many-teams-uneven"),
+    pytest.param(5, "medium", "divergent", "no", "containers",
+                 "hybrid", "isolate-hot-spots", ["CPU or memory", "only 5 engineers"], id="divergent-small-team"),
+    pytest.param(12, "medium", "uniform", "yes", "containers",
+                 "hybrid", "isolate-hot-spots", ["GIL"], id="cpu-bound"),
+    pytest.param(30, "medium", "uniform", "no", "mature",
+                 "modular-monolith", "default", ["uniform load"], id="large-team-medium-coupling"),
+    pytest.param(30, "low", "uniform", "no", "containers",
+                 "modular-monolith", "default", ["uniform load"], id="large-team-no-platform-maturity"),
+    pytest.param(1, "low", "uniform", "no", "mature",
+                 "modular-monolith", "default", ["uniform load"], id="solo"),
+]  # fmt: skip
+
+
+class TestRecommendation:
+    """The computed recommendation follows the rule table and is recorded in the ADR."""
+
+    @pytest.mark.parametrize(
+        ("team", "coupling", "scaling", "cpu", "ops", "expected", "rule", "reason_words"),
+        DECISION_TABLE,
+    )
+    def test_rule_table(
+        self, render: Render, team: int, coupling: str, scaling: str, cpu: str, ops: str,
+        expected: str, rule: str, reason_words: list[str],
+    ) -> None:  # fmt: skip
+        project = render(
+            arch_team_size=team, arch_coupling=coupling, arch_scaling=scaling,
+            arch_cpu_bound=cpu, arch_ops_maturity=ops,
+        )  # fmt: skip
+        adr = adr_front_matter(project)
+        assert (adr["recommendation"], adr["rule"]) == (expected, rule)
+        reasons = " ".join(adr["reasons"])
+        for word in reason_words:
+            assert word in reasons
+        # Defaults follow the advice: no override is recorded.
+        assert adr["architecture"] == expected
+        assert adr["override_warning"] == ""
+
+    def test_table_covers_every_rule(self) -> None:
+        rules = {param.values[6] for param in DECISION_TABLE}
+        decision = (Path(__file__).parents[1] / "includes" / "decision.jinja").read_text()
+        declared = set(__import__("re").findall(r'set rule = "([a-z-]+)"', decision))
+        assert rules == declared
+
+    @pytest.mark.parametrize(
+        ("answers", "warning_words"),
+        [
+            pytest.param({"architecture": "microservices", "arch_coupling": "high", "arch_team_size": 3},
+                         ["distributed monolith risk", "3 engineers"], id="coupled-microservices"),
+            pytest.param({"architecture": "hybrid", "arch_ops_maturity": "none"},
+                         ["operations risk"], id="hybrid-without-platform"),
+            pytest.param({"architecture": "microservices", "arch_team_size": 4},
+                         ["team overload risk", "4 engineers"], id="small-team-microservices"),
+            pytest.param({"architecture": "modular-monolith", "arch_cpu_bound": "yes"},
+                         ["resource contention risk"], id="monolith-against-hybrid"),
+            pytest.param({"architecture": "hybrid", "arch_team_size": 12},
+                         ["hybrid was chosen over the recommended modular-monolith"], id="plain-override"),
+        ],
+    )  # fmt: skip
+    def test_override_is_recorded_with_a_warning(
+        self, render: Render, answers: dict[str, Any], warning_words: list[str]
+    ) -> None:
+        adr = adr_front_matter(render(**answers))
+        assert adr["architecture"] == answers["architecture"]
+        assert adr["recommendation"] != adr["architecture"]
+        for word in warning_words:
+            assert word in adr["override_warning"]
+
+
+BAD_ANSWERS = [
+    pytest.param({"project_name": "  "}, "project_name", id="empty-name"),
+    pytest.param({"project_slug": "Acme Shop"}, "project_slug", id="slug-with-space"),
+    pytest.param({"project_slug": "9lives"}, "project_slug", id="slug-starts-with-digit"),
+    pytest.param({"project_package": "acme-shop"}, "project_package", id="package-with-dash"),
+    pytest.param({"project_package": "class"}, "project_package", id="package-keyword"),
+    pytest.param({"project_package": "celery"}, "project_package", id="package-shadows-celery"),
+    pytest.param({"project_package": "test"}, "project_package", id="package-shadows-test"),
+    pytest.param({"arch_team_size": 0}, "arch_team_size", id="no-engineers"),
+    pytest.param({"contexts": []}, "contexts", id="no-contexts"),
+    pytest.param({"contexts": "catalog"}, "contexts", id="contexts-not-a-list"),
+    pytest.param({"contexts": ["catalog", "catalog"]}, "contexts", id="duplicate-context"),
+    pytest.param({"contexts": ["Catalog"]}, "contexts", id="context-uppercase"),
+    pytest.param({"contexts": ["import"]}, "contexts", id="context-keyword"),
+    pytest.param({"contexts": ["fastapi"]}, "contexts", id="context-shadows-fastapi"),
+    pytest.param({"contexts": ["app"]}, "contexts", id="context-reserved"),
+    pytest.param({"contexts": ["acme_shop_platform"]}, "contexts", id="context-platform-name"),
+    pytest.param({"architecture": "hybrid", "services": []}, "services", id="hybrid-extracts-nothing"),
+    pytest.param({"architecture": "hybrid", "services": ["shipping"]}, "services", id="service-not-a-context"),
+    pytest.param({"architecture": "hybrid", "services": ["billing", "billing"]}, "services", id="duplicate-service"),
+    pytest.param({"architecture": "hybrid", "services": ["catalog", "billing"]}, "services", id="hybrid-extracts-all"),
+    pytest.param({"architecture": "hybrid", "contexts": ["catalog"]}, "services", id="hybrid-one-context"),
+    pytest.param({"architecture": "serverless"}, "architecture", id="unknown-architecture"),
+    pytest.param({"broker": "kafka"}, "broker", id="unknown-broker"),
+]  # fmt: skip
+
+
+class TestValidation:
+    """A bad answer is refused with a message that names the question and the rule."""
+
+    @pytest.mark.parametrize(("answers", "question"), BAD_ANSWERS)
+    def test_bad_answer_is_refused(
+        self, render: Render, answers: dict[str, Any], question: str
+    ) -> None:
+        with pytest.raises(ValueError, match=rf"'{question}'") as refused:
+            render(**answers)
+        # Copier prefixes the question; our validators also name it in the rule they state.
+        rule = str(refused.value).split(":", 1)[1]
+        assert question in rule or "not in" in rule
+
+    @pytest.mark.parametrize(
+        "answers",
+        [
+            {"contexts": ["orders"]},
+            {"contexts": ["catalog", "billing", "shipping_2"]},
+            {"project_name": "Ünïcode Shop!"},
+            {"architecture": "hybrid", "contexts": ["a", "b", "c"], "services": ["b", "c"]},
+        ],
+    )
+    def test_good_answers_are_accepted(self, render: Render, answers: dict[str, Any]) -> None:
+        assert (render(**answers) / ".copier-answers.yml").is_file()
+
+
+def test_every_question_has_a_default() -> None:
+    questions = {k: v for k, v in COPIER_CONFIG.items() if not k.startswith("_")}
+    missing = [name for name, spec in questions.items() if "default" not in spec]
+    assert missing == []
+
+
+def test_no_trust_needed() -> None:
+    """No setting that makes Copier demand --trust."""
+    assert {"_tasks", "_jinja_extensions", "_migrations"}.isdisjoint(COPIER_CONFIG)
