@@ -1,0 +1,76 @@
+# /// script
+# dependencies = ["nox>=2025.5", "pyyaml>=6"]
+# ///
+"""Sessions for developing the groundwork template.
+
+`nox` (no arguments) runs the fast sessions; `nox -s full` runs everything CI runs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+import yaml
+
+nox.needs_version = ">=2025.5"
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "tests"]
+
+ROOT = Path(__file__).parent
+COPIER = yaml.safe_load((ROOT / "copier.yml").read_text())
+ARCHITECTURES = list(COPIER["architecture"]["choices"].values())
+BROKERS = list(COPIER["broker"]["choices"].values())
+
+
+def install(session: nox.Session) -> None:
+    """Install the template's dev dependencies from uv.lock into the session's venv."""
+    session.run_install(
+        "uv", "sync", "--locked", "--group", "dev",
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+    )  # fmt: skip
+
+
+def pytest_args(session: nox.Session, *defaults: str) -> list[str]:
+    return list(session.posargs) or list(defaults)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff on the template's own Python (tests, noxfile)."""
+    install(session)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Fast: questionnaire, every render, and the default project's own checks."""
+    install(session)
+    session.run(
+        "pytest", "-n", "2", "-m", "not integration and not update",
+        *session.posargs,
+        env={"GROUNDWORK_MATRIX": os.environ.get("GROUNDWORK_MATRIX", "default")},
+    )  # fmt: skip
+
+
+@nox.session(default=False)
+def full(session: nox.Session) -> None:
+    """Everything CI runs: every combination, integration against real servers, updates."""
+    install(session)
+    session.run("pytest", "-n", "2", "--durations=15", *session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize("broker", BROKERS)
+@nox.parametrize("architecture", ARCHITECTURES)
+def generate(session: nox.Session, architecture: str, broker: str) -> None:
+    """Render one combination into build/<architecture>-<broker> to look at it."""
+    install(session)
+    destination = ROOT / "build" / f"{architecture}-{broker}"
+    session.run(
+        "copier", "copy", "--force", "--vcs-ref", "HEAD",
+        "-d", f"architecture={architecture}", "-d", f"broker={broker}",
+        str(ROOT), str(destination),
+    )  # fmt: skip

@@ -1,0 +1,76 @@
+"""Generated projects pass their own checks with no edits: lint, types, contracts, tests.
+
+One uv cache is shared by every generated project and `uv sync` runs offline first, so only
+the first sync of a session downloads anything.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import MATRIX, Render, init_git, project_env, run, selected_matrix, uv_sync
+from services import postgres_database, rabbitmq_url, redis_url
+
+OWN_CHECKS = [
+    ["uv", "run", "--no-sync", "ruff", "check", "--no-cache", "."],
+    ["uv", "run", "--no-sync", "ruff", "format", "--check", "--no-cache", "."],
+    ["uv", "run", "--no-sync", "mypy"],
+    ["uv", "run", "--no-sync", "lint-imports", "--no-cache"],
+    ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"],
+]
+
+# Combinations whose integration suite runs against the real servers.
+INTEGRATION = {
+    "default": 9,  # Redis db number of its own
+    "rabbitmq-gitlab-py312": None,
+    "hybrid-billing": 10,
+    "microservices-rabbitmq-gitlab": None,
+}
+
+
+def generate(render: Render, combination: str) -> tuple[Path, dict[str, Any]]:
+    answers = MATRIX[combination]
+    project = render(**answers)
+    init_git(project)
+    uv_sync(project, answers.get("python_version", "3.11"))
+    return project, answers
+
+
+@pytest.mark.generated
+@pytest.mark.parametrize("combination", selected_matrix())
+def test_generated_project_passes_its_own_checks(
+    render: Render, combination: str, record_property: Any
+) -> None:
+    started = time.perf_counter()
+    project, _ = generate(render, combination)
+    record_property("sync_seconds", round(time.perf_counter() - started, 1))
+    for command in OWN_CHECKS:
+        run(command, project)
+    record_property("total_seconds", round(time.perf_counter() - started, 1))
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("combination", [name for name in selected_matrix() if name in INTEGRATION])
+def test_generated_integration_suite_against_real_servers(render: Render, combination: str) -> None:
+    """The generated integration tests run (not skip) against PostgreSQL and the broker."""
+    project, answers = generate(render, combination)
+    broker = answers.get("broker", "redis")
+    with postgres_database() as database_url:
+        broker_context = (
+            redis_url(INTEGRATION[combination]) if broker == "redis" else rabbitmq_url()
+        )
+        with broker_context as broker_url:
+            env = project_env(
+                DATABASE_URL=database_url, CELERY_BROKER_URL=broker_url, APP_ENV="test"
+            )
+            result = run(
+                ["uv", "run", "--no-sync", "pytest", "-m", "integration", "-p",
+                 "no:cacheprovider", "-rs", "-q"],
+                project, env=env,
+            )  # fmt: skip
+    summary = result.stdout.strip().splitlines()[-1]
+    assert "passed" in summary, summary
+    assert "skipped" not in summary, f"integration tests skipped with servers present: {summary}"

@@ -1,0 +1,92 @@
+"""What a render produces for every combination in the matrix, without running it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import MATRIX, Render, selected_matrix
+
+JINJA_LEFTOVER = re.compile(r"{{ *[a-z_]|{%-? *(if|for|set|endif|endfor|yield|from|include)\b")
+# Generated files that legitimately contain Jinja-like text (GitHub expressions are `${{`).
+SECRET_WORDS = ("password", "secret", "token", "api_key", "private_key")
+
+
+def all_files(project: Path) -> list[Path]:
+    return [path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts]
+
+
+@pytest.fixture(name="project", params=selected_matrix())
+def _project(request: pytest.FixtureRequest, render: Render) -> tuple[Path, dict[str, Any]]:
+    answers = MATRIX[request.param]
+    return render(**answers), answers
+
+
+class TestRender:
+    """Every combination renders completely and records its answers."""
+
+    def test_no_unrendered_jinja(self, project: tuple[Path, dict[str, Any]]) -> None:
+        root, _ = project
+        leftovers = []
+        for path in all_files(root):
+            assert not path.name.endswith(".jinja"), f"template suffix left on {path}"
+            text = path.read_text(errors="replace").replace("${{", "")
+            if JINJA_LEFTOVER.search(text):
+                leftovers.append(str(path.relative_to(root)))
+            assert "{%" not in str(path.relative_to(root)), path
+            assert "{{" not in str(path.relative_to(root)), path
+        assert leftovers == []
+
+    def test_answers_file_is_complete_and_holds_no_secret(
+        self, project: tuple[Path, dict[str, Any]]
+    ) -> None:
+        root, answers = project
+        recorded = yaml.safe_load((root / ".copier-answers.yml").read_text())
+        for name, value in answers.items():
+            if name == "services" and answers.get("architecture") != "hybrid":
+                continue
+            assert recorded[name] == value
+        assert {"_commit", "_src_path"} <= set(recorded)
+        assert not [key for key in recorded if any(word in key for word in SECRET_WORDS)]
+
+    def test_one_package_per_context(self, project: tuple[Path, dict[str, Any]]) -> None:
+        root, answers = project
+        contexts = answers.get("contexts", ["catalog", "billing"])
+        assert sorted(p.name for p in (root / "contexts").iterdir()) == sorted(contexts)
+        for name in contexts:
+            assert (root / "contexts" / name / "pyproject.toml").is_file()
+            assert (root / "contexts" / name / "src" / name / "__init__.py").is_file()
+
+    def test_workspace_lists_every_package(self, project: tuple[Path, dict[str, Any]]) -> None:
+        import tomllib
+
+        root, _ = project
+        pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+        members = pyproject["tool"]["uv"]["workspace"]["members"]
+        for package_dir in [p.parent for p in root.glob("*/pyproject.toml")] + [
+            p.parent for p in root.glob("contexts/*/pyproject.toml")
+        ]:
+            relative = package_dir.relative_to(root).as_posix()
+            assert any(Path(relative).match(member) for member in members), relative
+
+    def test_ci_files_follow_the_answer(self, project: tuple[Path, dict[str, Any]]) -> None:
+        root, answers = project
+        ci = answers.get("ci", "github")
+        assert (root / ".github" / "workflows").is_dir() == (ci == "github")
+        assert (root / ".gitlab-ci.yml").is_file() == (ci == "gitlab")
+
+    def test_readme_states_ownership(self, project: tuple[Path, dict[str, Any]]) -> None:
+        root, _ = project
+        readme = (root / "README.md").read_text()
+        assert "contexts/" in readme
+        assert "copier update" in readme
+
+
+def test_context_skeletons_are_team_owned() -> None:
+    """Contexts are written once: an update never rewrites them."""
+    from conftest import COPIER_CONFIG
+
+    assert "contexts/**" in COPIER_CONFIG["_skip_if_exists"]
