@@ -1,0 +1,1 @@
+"""Composition root of every deployable: API, worker and migrations."""

@@ -1,0 +1,1 @@
+"""Shared kernel: owned by the template and kept up to date by `copier update`."""
