@@ -155,6 +155,12 @@ class TestGitHubActions:
             "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *map(str, paths)
         )
 
+    def test_dependabot_config_matches_the_schema(self, project: Project) -> None:
+        run_tool(
+            "check-jsonschema", "--builtin-schema", "vendor.dependabot",
+            str(project.root / ".github" / "dependabot.yml"),
+        )  # fmt: skip
+
     def test_zizmor_finds_nothing(self, project: Project) -> None:
         run_tool("zizmor", "--offline", "--strict-collection", str(project.root / ".github"))
 
