@@ -45,6 +45,25 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
     },
 }
 
+
+def combinations(**wanted: str) -> list[str]:
+    """Combination ids whose answers match `wanted` (defaults: monolith, github)."""
+    defaults = {"architecture": "modular-monolith", "ci": "github"}
+    return [
+        name
+        for name, answers in COMBINATIONS.items()
+        if all({**defaults, **answers}.get(key) == value for key, value in wanted.items())
+    ]
+
+
+def not_monolith(names: list[str]) -> list[str]:
+    return [
+        n
+        for n in names
+        if COMBINATIONS[n].get("architecture", "modular-monolith") != "modular-monolith"
+    ]
+
+
 PINNED_ACTION = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 INSTALL_HINT = {
     "check-jsonschema": "pip install check-jsonschema",
@@ -139,14 +158,9 @@ def walk_steps(workflow: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from job.get("steps", [])
 
 
+@pytest.mark.parametrize("project", combinations(ci="github"), indirect=True)
 class TestGitHubActions:
     """Generated workflows are valid, hardened and follow the deployment map."""
-
-    @pytest.fixture(autouse=True)
-    def _only_github(self, project: Project) -> None:
-        if project.answers["ci"] != "github":
-            assert not (project.root / ".github").exists()
-            pytest.skip("ci is not github")
 
     def test_workflows_match_the_schema(self, project: Project) -> None:
         paths = github_workflows(project)
@@ -207,9 +221,12 @@ class TestGitHubActions:
         builds = re.findall(r"docker build", text)
         assert len(builds) == len(project.deployables)
 
+
+@pytest.mark.parametrize("project", not_monolith(combinations(ci="github")), indirect=True)
+class TestGitHubJobsPerDeployable:
+    """Hybrid and microservices get one job per deployable, run when its paths change."""
+
     def test_one_job_per_deployable_filtered_by_its_paths(self, project: Project) -> None:
-        if project.single:
-            pytest.skip("a modular monolith has one deployable and no path filters")
         workflow = load(github_workflows(project)[0])
         jobs = workflow["jobs"]
         filters_step = next(
@@ -229,16 +246,13 @@ class TestGitHubActions:
         assert set(jobs["e2e"]["needs"]) == {dashed(name) for name in project.deployables}
 
 
+@pytest.mark.parametrize("project", combinations(ci="gitlab"), indirect=True)
 class TestGitLabCI:
     """The GitLab pipeline is valid and mirrors the GitHub one."""
 
     @pytest.fixture(name="pipeline")
     def _pipeline(self, project: Project) -> dict[str, Any]:
-        path = project.root / ".gitlab-ci.yml"
-        if project.answers["ci"] != "gitlab":
-            assert not path.exists()
-            pytest.skip("ci is not gitlab")
-        return load(path)
+        return load(project.root / ".gitlab-ci.yml")
 
     def test_pipeline_matches_the_schema(self, project: Project, pipeline: dict[str, Any]) -> None:
         run_tool(
