@@ -112,6 +112,7 @@ BAD_ANSWERS = [
     pytest.param({"contexts": ["import"]}, "contexts", id="context-keyword"),
     pytest.param({"contexts": ["fastapi"]}, "contexts", id="context-shadows-fastapi"),
     pytest.param({"contexts": ["app"]}, "contexts", id="context-reserved"),
+    pytest.param({"contexts": ["monolith", "billing"]}, "contexts", id="context-named-like-the-monolith"),
     pytest.param({"contexts": ["acme_shop_platform"]}, "contexts", id="context-platform-name"),
     pytest.param({"architecture": "hybrid", "services": []}, "services", id="hybrid-extracts-nothing"),
     pytest.param({"architecture": "hybrid", "services": ["shipping"]}, "services", id="service-not-a-context"),
