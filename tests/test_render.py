@@ -12,7 +12,9 @@ from conftest import MATRIX, Render, selected_matrix
 
 # Jinja as written in our templates: `{{ name`, `{%- if`. Mermaid's `{{label}}` (a hexagon)
 # and GitHub's `${{ ... }}` are not leftovers.
-JINJA_LEFTOVER = re.compile(r"(?<!\$){{-? [a-z_]|{%-? *(if|for|set|endif|endfor|yield|from|include)\b")
+JINJA_LEFTOVER = re.compile(
+    r"(?<!\$){{-? [a-z_]|{%-? *(if|for|set|endif|endfor|yield|from|include)\b"
+)
 SECRET_WORDS = ("password", "secret", "token", "api_key", "private_key")
 
 
