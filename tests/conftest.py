@@ -138,14 +138,17 @@ UV_CACHE_DIR = Path(os.environ.get("GROUNDWORK_UV_CACHE", Path.home() / ".cache"
 
 def python_for(version: str) -> str:
     """Path of an installed interpreter for `version`; skips the test when there is none."""
-    found = shutil.which(f"python{version}")
-    if found is None:
-        pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-        candidates = sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
-        found = str(candidates[-1]) if candidates else None
-    if found is None:
-        pytest.skip(f"Python {version} is not installed here (uv cannot download it offline)")
-    return found
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [
+        *sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"), reverse=True),
+        *filter(None, [shutil.which(f"python{version}")]),
+    ]
+    for candidate in map(str, candidates):
+        # pyenv's shims exist for versions that are not active, so ask each one.
+        probe = subprocess.run([candidate, "-c", "pass"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return candidate
+    pytest.skip(f"Python {version} is not installed here (uv cannot download it offline)")
 
 
 def project_env(**extra: str) -> dict[str, str]:
@@ -206,3 +209,60 @@ def _answers_of() -> Callable[[Path], dict[str, Any]]:
         return yaml.safe_load((project / ".copier-answers.yml").read_text())
 
     return answers_of
+
+
+# --- template releases and update reports (tests/test_update.py, tests/test_fleet.py) ---
+
+
+@pytest.fixture(name="released_template")
+def _released_template(tmp_path_factory: pytest.TempPathFactory):
+    """A clone of its own per test: a tag per release in releases.toml, the work as 99.0.0."""
+    from releases import load_releases, tag_releases
+
+    clone = clone_working_tree(tmp_path_factory.mktemp("released") / "groundwork")
+    return tag_releases(clone, load_releases())
+
+
+# Update tests record these properties; the summary adds them up across xdist workers.
+UPDATE_PROPERTIES = ("update_scenario", "update_steps", "team_lines_checked")
+_SESSION_STARTED = pytest.StashKey[float]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    import time
+
+    session.config.stash[_SESSION_STARTED] = time.perf_counter()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """One line (and build/update-report.json): scenarios, update steps, team lines checked."""
+    import json
+    import time
+
+    if hasattr(config, "workerinput"):
+        return
+    scenarios = []
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            properties = dict(getattr(report, "user_properties", []))
+            if "update_scenario" in properties and getattr(report, "when", "") == "call":
+                scenarios.append({"test": report.nodeid, "outcome": outcome,
+                                  "seconds": round(report.duration, 1), **properties})  # fmt: skip
+    if not scenarios:
+        return
+    started = config.stash.get(_SESSION_STARTED, time.perf_counter())
+    summary = {
+        "scenarios": len(scenarios),
+        "passed": sum(s["outcome"] == "passed" for s in scenarios),
+        "update_steps": sum(int(s.get("update_steps", 0)) for s in scenarios),
+        "team_lines_checked": sum(int(s.get("team_lines_checked", 0)) for s in scenarios),
+        "wall_seconds": round(time.perf_counter() - started, 1),
+    }
+    destination = TEMPLATE_ROOT / "build" / "update-report.json"
+    destination.parent.mkdir(exist_ok=True)
+    destination.write_text(json.dumps({"summary": summary, "scenarios": scenarios}, indent=2))
+    terminalreporter.write_line(
+        f"update scenarios: {summary['passed']}/{summary['scenarios']} passed, "
+        f"{summary['update_steps']} copier updates, {summary['team_lines_checked']} team-written "
+        f"lines checked, {summary['wall_seconds']} s wall (details: {destination})"
+    )
