@@ -14,13 +14,20 @@ import pytest
 from conftest import MATRIX, Render, init_git, project_env, run, selected_matrix, uv_sync
 from services import postgres_database, rabbitmq_url, redis_url
 
-OWN_CHECKS = [
-    ["uv", "run", "--no-sync", "ruff", "check", "--no-cache", "."],
-    ["uv", "run", "--no-sync", "ruff", "format", "--check", "--no-cache", "."],
-    ["uv", "run", "--no-sync", "mypy"],
-    ["uv", "run", "--no-sync", "lint-imports", "--no-cache"],
-    ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"],
-]
+# The project's own default nox sessions, exactly what its README tells a team to run:
+# conflicts, lint (ruff check + format check), types (mypy), contracts (lint-imports), tests.
+OWN_CHECKS = [["uv", "run", "--no-sync", "nox", "--no-color"]]
+OWN_SESSIONS = ("conflicts", "lint", "types", "contracts", "tests")
+
+
+def check_project(project: Path) -> None:
+    """Run the project's own checks; every expected nox session must have succeeded."""
+    for command in OWN_CHECKS:
+        result = run(command, project)
+    summary = result.stdout + result.stderr
+    for session in OWN_SESSIONS:
+        assert f"* {session}: success" in summary, f"nox session {session} did not succeed"
+
 
 # Combinations whose integration suite runs against the real servers.
 INTEGRATION = {
@@ -47,8 +54,7 @@ def test_generated_project_passes_its_own_checks(
     started = time.perf_counter()
     project, _ = generate(render, combination)
     record_property("sync_seconds", round(time.perf_counter() - started, 1))
-    for command in OWN_CHECKS:
-        run(command, project)
+    check_project(project)
     record_property("total_seconds", round(time.perf_counter() - started, 1))
 
 
