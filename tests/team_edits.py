@@ -92,7 +92,7 @@ def _add_route(project: Path, package: Path, scenario: str) -> list[TeamLine]:
         f"{line}\n",
     )
     test = package / "tests" / "e2e" / f"test_team_route_{slug}.py"
-    assertion = f'    assert response.json() == {{"marker": "{marker}"}}'
+    expected = f'EXPECTED = {{"marker": "{marker}"}}'
     test.parent.mkdir(parents=True, exist_ok=True)
     test.write_text(
         "from fastapi import FastAPI\n"
@@ -100,15 +100,16 @@ def _add_route(project: Path, package: Path, scenario: str) -> list[TeamLine]:
         "\n"
         f"from {package.name}.entrypoints.http import router\n"
         "\n"
+        f"{expected}\n"
+        "\n"
         "\n"
         "def test_the_team_route_survives_template_updates() -> None:\n"
         "    app = FastAPI()\n"
         "    app.include_router(router)\n"
-        f'    response = TestClient(app).get("/team-marker/{slug}")\n'
-        f"{assertion}\n",
+        f'    assert TestClient(app).get("/team-marker/{slug}").json() == EXPECTED\n',
         encoding="utf-8",
     )
-    return [TeamLine(_rel(project, http), line), TeamLine(_rel(project, test), assertion)]
+    return [TeamLine(_rel(project, http), line), TeamLine(_rel(project, test), expected)]
 
 
 def _add_module(project: Path, package: Path, scenario: str) -> list[TeamLine]:
@@ -126,17 +127,19 @@ def _add_module(project: Path, package: Path, scenario: str) -> list[TeamLine]:
         encoding="utf-8",
     )
     test = package / "tests" / "unit" / f"test_team_rules_{slug}.py"
-    assertion = f'    assert team_rule() == "{marker}"'
+    expected = f'EXPECTED = "{marker}"'
     test.parent.mkdir(parents=True, exist_ok=True)
     test.write_text(
         f"from {package.name}.domain.team_rules_{slug} import team_rule\n"
         "\n"
+        f"{expected}\n"
+        "\n"
         "\n"
         "def test_the_team_rule_survives_template_updates() -> None:\n"
-        f"{assertion}\n",
+        "    assert team_rule() == EXPECTED\n",
         encoding="utf-8",
     )
-    return [TeamLine(_rel(project, module), line), TeamLine(_rel(project, test), assertion)]
+    return [TeamLine(_rel(project, module), line), TeamLine(_rel(project, test), expected)]
 
 
 def _rel(project: Path, path: Path) -> str:

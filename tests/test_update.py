@@ -141,7 +141,7 @@ def _scenario(
     record_property: Any,
 ) -> Scenario:
     if hasattr(request.node, "callspec"):
-        name = f"release-{request.node.callspec.id}"
+        name = request.node.callspec.id  # e.g. 0.1.0-hybrid
     else:
         name = SCENARIO_NAMES[request.node.originalname]
     return Scenario(name, released_template, tmp_path, record_property)
