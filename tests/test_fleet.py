@@ -1,0 +1,269 @@
+"""Fleet tooling every generated repository ships: drift check, update jobs, Renovate, data move.
+
+- `scripts/template_drift.py` re-renders the recorded template version with the recorded
+  answers and lists template-owned files that differ (exit 1), ignoring `contexts/`.
+- The scheduled template-update job (GitHub workflow or GitLab job) is schema-valid, has no
+  zizmor finding and least-privilege permissions, and never passes --trust.
+- `renovate.json` enables Renovate's copier manager.
+- `scripts/move_context_data.py` moves an extracted context's tables and Alembic version
+  between two real PostgreSQL databases.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+import yaml
+from conftest import Render, init_git, project_env, run, uv_sync
+from generated_scripts import drift, drift_check, load_script
+from releases import ReleasedTemplate
+from services import postgres_database
+from team_edits import edit_team_files
+
+GITHUB_WORKFLOW = ".github/workflows/template-update.yml"
+GITLAB_JOB = ".gitlab/template-update.yml"
+PINNED = re.compile(r"uses:\s*(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>\S+)\s*#\s*(?P<version>v\S+)")
+
+
+def tool(name: str) -> str:
+    """A command of the template's dev environment (check-jsonschema, zizmor)."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    assert found, f"{name} is not installed: uv sync --group dev"
+    return found
+
+
+def check(command: list[str]) -> None:
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(command)}\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.fixture(name="project")
+def _project(released_template: ReleasedTemplate, tmp_path: Path) -> Path:
+    """The default answers at the release under test, committed."""
+    project = tmp_path / "acme-shop"
+    copier.run_copy(
+        released_template.src, project, defaults=True, vcs_ref=released_template.head, quiet=True
+    )
+    init_git(project)
+    return project
+
+
+class TestDriftCheck:
+    def test_a_fresh_project_has_no_drift(self, project: Path) -> None:
+        """Right after generation every template-owned file matches the template."""
+        status, report = drift_check(project)
+        assert (status, report["clean"], report["drift"]) == (0, True, [])
+        assert report["version"] == "99.0.0"
+
+    def test_edited_and_deleted_template_files_are_listed(self, project: Path) -> None:
+        """An edited file is `modified`, a removed one `deleted`; the exit status is 1."""
+        readme = project / "README.md"
+        readme.write_text(readme.read_text() + "\nA line the platform team did not write.\n")
+        (project / "noxfile.py").unlink()
+        assert drift(project) == [
+            {"path": "README.md", "change": "modified"},
+            {"path": "noxfile.py", "change": "deleted"},
+        ]
+        output = io.StringIO()
+        with redirect_stdout(output):
+            status = load_script(project, "template_drift").main(["--project", str(project)])
+        assert status == 1
+        listed = [line.split() for line in output.getvalue().splitlines() if line.startswith("  ")]
+        assert listed == [["modified", "README.md"], ["deleted", "noxfile.py"]]
+
+    def test_the_diff_shows_the_changed_lines(self, project: Path) -> None:
+        """--diff adds a unified diff per modified file."""
+        readme = project / "README.md"
+        readme.write_text(readme.read_text() + "A line the platform team did not write.\n")
+        _, report = drift_check(project, "--diff")
+        assert "+A line the platform team did not write." in report["drift"][0]["diff"]
+
+    def test_team_edits_under_contexts_are_not_drift(self, project: Path) -> None:
+        """contexts/ belongs to the team: edits and new files there are never reported."""
+        edit_team_files(project, "drift")
+        assert drift(project) == []
+
+    def test_a_project_without_answers_cannot_be_checked(self, tmp_path: Path) -> None:
+        """Exit status 2 and the reason, rather than a false "no drift"."""
+        shutil.copytree(Path(__file__).parents[1] / "template" / "scripts", tmp_path / "scripts")
+        status, report = drift_check(tmp_path)
+        assert status == 2
+        assert ".copier-answers.yml not found" in report["error"]
+
+    def test_the_script_runs_with_its_inline_dependencies(self, project: Path) -> None:
+        """`uv run scripts/template_drift.py` installs copier from the PEP 723 header."""
+        command = ["uv", "run", "--script", "scripts/template_drift.py", "--json"]
+        result = subprocess.run(
+            command, cwd=project, env=project_env(UV_OFFLINE="1"), capture_output=True, text=True
+        )
+        if result.returncode == 2 or "No solution" in result.stderr or "offline" in result.stderr:
+            result = run(command, project)  # the cache lacks something: resolve online once
+        assert result.returncode == 0, result.stderr
+        assert '"clean": true' in result.stdout
+
+
+class TestUpdateJobs:
+    def test_the_github_workflow_is_valid_pinned_and_least_privilege(self, render: Render) -> None:
+        """Schema-valid, no zizmor finding, write permissions only on the job, no --trust."""
+        project = render(ci="github")
+        workflow_path = project / GITHUB_WORKFLOW
+        check([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+               str(workflow_path)])  # fmt: skip
+        check([tool("zizmor"), "--offline", "--strict-collection", str(workflow_path)])
+        workflow = yaml.safe_load(workflow_path.read_text())
+        assert workflow["permissions"] == {}
+        assert {name: job["permissions"] for name, job in workflow["jobs"].items()} == {
+            "update": {"contents": "write", "pull-requests": "write"}
+        }
+        triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+        assert set(triggers) == {"schedule", "workflow_dispatch"}
+        script = "\n".join(s.get("run", "") for s in workflow["jobs"]["update"]["steps"])
+        assert "copier check-update" in script
+        assert "copier update --defaults" in script
+        assert "--trust" not in script
+        assert "--UNSAFE" not in script
+
+        # Every action pinned to a full SHA, the same pin (and version) as the CI workflows.
+        ci_text = "\n".join(p.read_text() for p in (project / ".github/workflows").glob("ci*.yml"))
+        pins = PINNED.findall(workflow_path.read_text())
+        assert pins, "no pinned action found"
+        for action, sha, version in pins:
+            assert re.fullmatch(r"[0-9a-f]{40}", sha), action
+            assert f"{action}@{sha} # {version}" in ci_text, f"{action} is pinned unlike ci.yml"
+
+    def test_the_gitlab_job_runs_only_on_schedules(self, render: Render, tmp_path: Path) -> None:
+        """Schema-valid alone and once included in .gitlab-ci.yml; scheduled pipelines only."""
+        project = render(ci="gitlab")
+        job_path = project / GITLAB_JOB
+        job_file = yaml.safe_load(job_path.read_text())
+        pipeline = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
+        assert not set(job_file) & set(pipeline), "the included job clashes with a pipeline key"
+        included = tmp_path / "included.gitlab-ci.yml"
+        included.write_text(yaml.safe_dump(pipeline | job_file, sort_keys=False))
+        for path in (job_path, included):
+            check([tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", str(path)])
+        job = job_file["template-update"]
+        assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
+        assert job["stage"] in pipeline["stages"]
+        script = "\n".join(job["script"])
+        assert "copier check-update" in script
+        assert "copier update --defaults" in script
+        assert "--trust" not in script
+        assert "merge_requests" in script
+        assert "TEMPLATE_UPDATE_TOKEN" in script
+
+    @pytest.mark.parametrize("ci", ["github", "gitlab", "none"])
+    def test_only_the_chosen_ci_gets_an_update_job(self, render: Render, ci: str) -> None:
+        project = render(ci=ci)
+        assert (project / GITHUB_WORKFLOW).exists() == (ci == "github")
+        assert (project / GITLAB_JOB).exists() == (ci == "gitlab")
+
+    def test_renovate_uses_the_copier_manager(self, render: Render) -> None:
+        """renovate.json passes Renovate's schema and enables the copier manager only."""
+        project = render()
+        config_path = project / "renovate.json"
+        check([tool("check-jsonschema"), "--builtin-schema", "vendor.renovate", str(config_path)])
+        config = yaml.safe_load(config_path.read_text())
+        assert config["enabledManagers"] == ["copier"]
+
+
+# --- moving an extracted context's data ---------------------------------------------------
+
+
+def fill(connection: Any, table: str, rows: int) -> None:
+    """Insert `rows` rows with a value for every column (no foreign keys expected)."""
+    columns = connection.execute(
+        "SELECT column_name, data_type, character_maximum_length FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    for number in range(rows):
+        values = []
+        for name, data_type, length in columns:
+            if "int" in data_type or data_type == "numeric":
+                values.append(number + 1)
+            elif data_type == "boolean":
+                values.append(False)
+            elif data_type.startswith("timestamp") or data_type == "date":
+                values.append("2026-11-25")
+            elif data_type in {"json", "jsonb"}:
+                values.append("{}")
+            elif data_type == "uuid":
+                values.append(str(uuid.uuid4()))
+            else:
+                values.append(f"{name}-{number}-{uuid.uuid4().hex}"[: length or 100])
+        placeholders = ", ".join(["%s"] * len(values))
+        names = ", ".join(f'"{name}"' for name, _, _ in columns)
+        connection.execute(f'INSERT INTO "{table}" ({names}) VALUES ({placeholders})', values)
+
+
+def snapshot(url: str, prefix: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table whose name starts with `prefix`, sorted."""
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", "")) as connection:
+        tables = [row[0] for row in connection.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_name LIKE %s", [f"{prefix}%"],
+        )]  # fmt: skip
+        return {
+            table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
+            for table in sorted(tables)
+        }
+
+
+@pytest.mark.update
+@pytest.mark.integration
+def test_moving_a_context_copies_its_tables_and_version(render: Render) -> None:
+    """billing's rows, version and inbox rows reach the service's database; catalog's stay."""
+    import psycopg
+
+    project = render()
+    package = yaml.safe_load((project / ".copier-answers.yml").read_text())["project_package"]
+    uv_sync(project, "3.11")
+    with postgres_database() as monolith, postgres_database() as service:
+        run(["uv", "run", "--no-sync", "python", "-m", f"{package}_app.migrate"], project,
+            env=project_env(DATABASE_URL=monolith, APP_ENV="test"))  # fmt: skip
+        with psycopg.connect(monolith.replace("+psycopg", ""), autocommit=True) as connection:
+            billing_tables = list(snapshot(monolith, "billing_"))
+            assert billing_tables, "the monolith has no billing_ table to move"
+            for table in billing_tables:
+                fill(connection, table, rows=3)
+            fill(connection, "catalog_items", rows=2)
+            for consumer in ("billing", "catalog"):
+                connection.execute(
+                    "INSERT INTO inbox_messages (consumer, message_id, handled_at)"
+                    " VALUES (%s, %s, now())", [consumer, str(uuid.uuid4())],
+                )  # fmt: skip
+
+        move = ["uv", "run", "--no-sync", "python", "scripts/move_context_data.py", "billing",
+                "--source", monolith, "--target", service]  # fmt: skip
+        result = run(move, project, env=project_env(APP_ENV="test"))
+        assert "billing: moved at revision" in result.stdout
+
+        assert snapshot(service, "billing_") == snapshot(monolith, "billing_")
+        assert all(len(rows) == 3 for rows in snapshot(service, "billing_").values())
+        assert snapshot(service, "alembic_version_billing") == snapshot(
+            monolith, "alembic_version_billing"
+        )
+        assert snapshot(service, "catalog_") == {}
+        inbox = snapshot(service, "inbox_messages")["inbox_messages"]
+        assert [row[0] for row in inbox] == ["billing"]
+
+        # A second run would mix data: refused, and the target is unchanged.
+        again = subprocess.run(
+            move, cwd=project, env=project_env(APP_ENV="test"), capture_output=True, text=True
+        )
+        assert again.returncode == 1, again.stdout + again.stderr
+        assert "already holds rows" in again.stderr
+        assert snapshot(service, "billing_") == snapshot(monolith, "billing_")
