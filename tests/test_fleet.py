@@ -267,3 +267,45 @@ def test_moving_a_context_copies_its_tables_and_version(render: Render) -> None:
         assert again.returncode == 1, again.stdout + again.stderr
         assert "already holds rows" in again.stderr
         assert snapshot(service, "billing_") == snapshot(monolith, "billing_")
+
+
+class TestUpdateMessages:
+    """_message_before_update / _message_after_update say when the data move applies."""
+
+    @staticmethod
+    def update(project: Path, head: str, data: dict[str, Any], capfd: Any) -> str:
+        capfd.readouterr()
+        copier.run_update(
+            str(project), data=data, defaults=True, overwrite=True, vcs_ref=head, quiet=False
+        )
+        return capfd.readouterr().err
+
+    def test_extracting_a_context_points_to_the_data_move(
+        self, project: Path, released_template: ReleasedTemplate, capfd: Any
+    ) -> None:
+        """monolith -> hybrid: the messages name the moved context's script."""
+        data = {"architecture": "hybrid", "services": ["billing"]}
+        output = self.update(project, released_template.head, data, capfd)
+        assert "You are changing the deployment map" in output
+        assert "Contexts deployed on their own: billing." in output
+        assert "uv run python scripts/move_context_data.py <context>" in output
+
+    def test_a_plain_update_of_a_monolith_mentions_no_data_move(
+        self, project: Path, released_template: ReleasedTemplate, capfd: Any
+    ) -> None:
+        """Nothing moves when the deployment map stays the same."""
+        output = self.update(project, released_template.head, {}, capfd)
+        assert "Updated Acme Shop (modular-monolith)." in output
+        assert "move_context_data" not in output
+        assert "deployment map" not in output
+
+
+def test_the_update_guide_shows_the_https_source_and_existing_scripts(render: Render) -> None:
+    """docs/updating.md: Renovate needs the https:// source; every script it names exists."""
+    project = render()
+    guide = (project / "docs" / "updating.md").read_text()
+    assert "https://github.com/groundwork-dev/groundwork.git" in guide
+    assert not re.search(r"gh:[\w-]+/", guide), "Renovate cannot read the gh: shorthand"
+    scripts = set(re.findall(r"scripts/[\w.]+\.py", guide))
+    assert scripts == {"scripts/move_context_data.py", "scripts/template_drift.py"}
+    assert all((project / script).is_file() for script in scripts)
