@@ -18,7 +18,7 @@ from typing import Any
 import copier
 import pytest
 import yaml
-from conftest import init_git, run, uv_sync
+from conftest import init_git, uv_sync
 from generated_scripts import drift
 from releases import ReleasedTemplate, load_releases
 from team_edits import (
@@ -30,7 +30,7 @@ from team_edits import (
     leftovers,
     lost_lines,
 )
-from test_generated import OWN_CHECKS
+from test_generated import check_project
 
 pytestmark = pytest.mark.update
 
@@ -126,8 +126,7 @@ class Scenario:
     def assert_green(self) -> None:
         """The project's own checks: the same commands as a freshly generated project."""
         uv_sync(self.project, self.answers().get("python_version", "3.11"))
-        for command in OWN_CHECKS:
-            run(command, self.project)
+        check_project(self.project)
 
     def commit(self, message: str) -> None:
         commit_all(self.project, message)
