@@ -35,6 +35,7 @@ INTEGRATION = {
     "rabbitmq-gitlab-py312": None,
     "hybrid-billing": 10,
     "microservices-rabbitmq-gitlab": None,
+    "microservices-three-contexts": 11,
 }
 
 
@@ -61,7 +62,11 @@ def test_generated_project_passes_its_own_checks(
 @pytest.mark.integration
 @pytest.mark.parametrize("combination", [name for name in selected_matrix() if name in INTEGRATION])
 def test_generated_integration_suite_against_real_servers(render: Render, combination: str) -> None:
-    """The generated integration tests run (not skip) against PostgreSQL and the broker."""
+    """The generated integration and end-to-end tests run (not skip) on PostgreSQL and the broker.
+
+    The e2e tests start every deployable of the combination as its own API and worker processes,
+    each on its own database created on the same server.
+    """
     project, answers = generate(render, combination)
     broker = answers.get("broker", "redis")
     with postgres_database() as database_url:
@@ -73,10 +78,10 @@ def test_generated_integration_suite_against_real_servers(render: Render, combin
                 DATABASE_URL=database_url, CELERY_BROKER_URL=broker_url, APP_ENV="test"
             )
             result = run(
-                ["uv", "run", "--no-sync", "pytest", "-m", "integration", "-p",
+                ["uv", "run", "--no-sync", "pytest", "-m", "integration or e2e", "-p",
                  "no:cacheprovider", "-rs", "-q"],
                 project, env=env,
             )  # fmt: skip
     summary = result.stdout.strip().splitlines()[-1]
     assert "passed" in summary, summary
-    assert "skipped" not in summary, f"integration tests skipped with servers present: {summary}"
+    assert "skipped" not in summary, f"tests skipped with servers present: {summary}"
