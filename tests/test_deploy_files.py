@@ -178,9 +178,16 @@ class TestGitHubActions:
     def test_zizmor_finds_nothing(self, project: Project) -> None:
         run_tool("zizmor", "--offline", "--strict-collection", str(project.root / ".github"))
 
-    def test_permissions_are_read_only(self, project: Project) -> None:
+    def test_permissions_are_least_privilege(self, project: Project) -> None:
+        """Read-only everywhere; only the template-update job may push and open a PR."""
         for path in github_workflows(project):
-            assert load(path)["permissions"] == {"contents": "read"}, path.name
+            workflow = load(path)
+            assert workflow["permissions"] in ({"contents": "read"}, {}), path.name
+            for name, job in workflow["jobs"].items():
+                granted = job.get("permissions", {})
+                writes = {scope for scope, level in granted.items() if level == "write"}
+                allowed = {"contents", "pull-requests"} if path.stem == "template-update" else set()
+                assert writes <= allowed, f"{path.name}: job {name} may write {writes}"
 
     def test_actions_are_pinned_to_commit_shas_with_a_version_comment(
         self, project: Project
