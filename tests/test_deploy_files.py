@@ -261,6 +261,27 @@ class TestGitLabCI:
     def _pipeline(self, project: Project) -> dict[str, Any]:
         return load(project.root / ".gitlab-ci.yml")
 
+    def test_scheduled_pipelines_run_only_the_template_update(
+        self, pipeline: dict[str, Any]
+    ) -> None:
+        def resolved(job: dict[str, Any]) -> dict[str, Any]:
+            """The job with its `extends` applied (later parents win, the job wins last)."""
+            parents = job.get("extends", [])
+            merged: dict[str, Any] = {}
+            for parent in [parents] if isinstance(parents, str) else parents:
+                merged |= resolved(pipeline[parent])
+            return merged | job
+
+        jobs = {
+            name: resolved(job)
+            for name, job in pipeline.items()
+            if isinstance(job, dict) and "script" in resolved(job) and not name.startswith(".")
+        }
+        assert jobs
+        schedule_never = {"if": '$CI_PIPELINE_SOURCE == "schedule"', "when": "never"}
+        for name, job in jobs.items():
+            assert job["rules"][0] == schedule_never, name
+
     def test_pipeline_matches_the_schema(self, project: Project, pipeline: dict[str, Any]) -> None:
         run_tool(
             "check-jsonschema", "--builtin-schema", "vendor.gitlab-ci",
