@@ -63,6 +63,13 @@ def full(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def updates(session: nox.Session) -> None:
+    """Only the update scenarios and fleet tooling (copier update between real tags)."""
+    install(session)
+    session.run("pytest", "-n", "2", "-m", "update", "tests/test_update.py", *session.posargs)
+
+
+@nox.session(default=False)
 @nox.parametrize("broker", BROKERS)
 @nox.parametrize("architecture", ARCHITECTURES)
 def generate(session: nox.Session, architecture: str, broker: str) -> None:
