@@ -78,7 +78,15 @@ def git(*args: str, cwd: Path) -> str:
 def clone_working_tree(destination: Path) -> Path:
     """Clone the template and commit the uncommitted work, so a real ref holds it."""
     subprocess.run(
-        ["git", "clone", "--quiet", "--no-local", str(TEMPLATE_ROOT), str(destination)],
+        [
+            "git",
+            "clone",
+            "--quiet",
+            "--no-local",
+            "--no-tags",
+            str(TEMPLATE_ROOT),
+            str(destination),
+        ],
         check=True,
     )
     tracked_or_new = git(

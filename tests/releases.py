@@ -98,7 +98,15 @@ def tag_releases(clone: Path, releases: dict[str, str]) -> ReleasedTemplate:
             "full history):\n" + "\n".join(problems)
         )
     for version, commit in releases.items():
-        git("tag", version, commit, cwd=clone)
+        # A clone of a checkout that has the tags already carries them: they must agree.
+        existing = subprocess.run(
+            ["git", "rev-parse", "--quiet", "--verify", f"refs/tags/{version}^{{commit}}"],
+            cwd=clone, capture_output=True, text=True, check=False,
+        ).stdout.strip()  # fmt: skip
+        if existing and existing != commit:
+            raise AssertionError(f"tag {version} is {existing}, releases.toml says {commit}")
+        if not existing:
+            git("tag", version, commit, cwd=clone)
     # A commit of its own, so that `git describe` never mistakes it for a tagged release.
     git(
         "-c", "user.name=groundwork tests", "-c", "user.email=tests@groundwork.invalid",
