@@ -59,6 +59,14 @@ def test_generated_project_passes_its_own_checks(
     record_property("total_seconds", round(time.perf_counter() - started, 1))
 
 
+@pytest.mark.generated
+def test_generated_pre_commit_hooks_pass_offline(render: Render) -> None:
+    """The hooks are `repo: local`: nothing to download, the project's own pinned tools."""
+    project, _ = generate(render, "default")
+    run(["pre-commit", "run", "--all-files", "--show-diff-on-failure"], project,
+        env=project_env(PRE_COMMIT_HOME=str(project.parent / "pre-commit-home")))  # fmt: skip
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("combination", [name for name in selected_matrix() if name in INTEGRATION])
 def test_generated_integration_suite_against_real_servers(render: Render, combination: str) -> None:
