@@ -33,6 +33,7 @@ def check_project(project: Path) -> None:
 INTEGRATION = {
     "default": 9,  # Redis db number of its own
     "rabbitmq-gitlab-py312": None,
+    "one-context-noci-py313": 12,
     "hybrid-billing": 10,
     "microservices-rabbitmq-gitlab": None,
     "microservices-three-contexts": 11,
