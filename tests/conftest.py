@@ -264,7 +264,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         "passed": sum(s["outcome"] == "passed" for s in scenarios),
         "update_steps": sum(int(s.get("update_steps", 0)) for s in scenarios),
         "team_lines_checked": sum(int(s.get("team_lines_checked", 0)) for s in scenarios),
-        "wall_seconds": round(time.perf_counter() - started, 1),
+        "scenario_seconds": round(sum(s["seconds"] for s in scenarios), 1),
+        "session_wall_seconds": round(time.perf_counter() - started, 1),
     }
     destination = TEMPLATE_ROOT / "build" / "update-report.json"
     destination.parent.mkdir(exist_ok=True)
@@ -272,5 +273,6 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     terminalreporter.write_line(
         f"update scenarios: {summary['passed']}/{summary['scenarios']} passed, "
         f"{summary['update_steps']} copier updates, {summary['team_lines_checked']} team-written "
-        f"lines checked, {summary['wall_seconds']} s wall (details: {destination})"
+        f"lines checked, {summary['scenario_seconds']} s in scenarios, "
+        f"{summary['session_wall_seconds']} s session wall (details: {destination})"
     )
