@@ -12,6 +12,7 @@ from typing import Any
 import copier
 import pytest
 import yaml
+from gitrepo import commit_all, git
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 COPIER_CONFIG: dict[str, Any] = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
@@ -69,12 +70,6 @@ def selected_matrix() -> list[str]:
     return ids
 
 
-def git(*args: str, cwd: Path) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
-
-
 def clone_working_tree(destination: Path) -> Path:
     """Clone the template and commit the uncommitted work, so a real ref holds it."""
     subprocess.run(
@@ -100,13 +95,8 @@ def clone_working_tree(destination: Path) -> Path:
             shutil.copy2(source, target)
         elif target.exists():
             target.unlink()  # deleted in the working tree
-    git("add", "--all", cwd=destination)
     if git("status", "--porcelain", cwd=destination).strip():
-        git(
-            "-c", "user.name=groundwork tests", "-c", "user.email=tests@groundwork.invalid",
-            "commit", "--quiet", "--no-verify", "-m", "Uncommitted work under test",
-            cwd=destination,
-        )  # fmt: skip
+        commit_all(destination, "Uncommitted work under test")
     return destination
 
 
@@ -176,8 +166,11 @@ def project_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run(command: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: int = 900):
-    """Run a command in a generated project; fail with its output when it fails."""
+def run(
+    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None,
+    timeout: int = 900,
+):  # fmt: skip
+    """Run a command (in a generated project); fail the test with its output when it fails."""
     result = subprocess.run(
         command, cwd=cwd, env=env or project_env(), capture_output=True, text=True,
         timeout=timeout,
@@ -203,20 +196,7 @@ def uv_sync(project: Path, python_version: str) -> None:
 def init_git(project: Path) -> None:
     """Commit the generated project, as a user does right after `copier copy`."""
     git("init", "--quiet", "--initial-branch=main", cwd=project)
-    git("add", "--all", cwd=project)
-    git(
-        "-c", "user.name=groundwork tests", "-c", "user.email=tests@groundwork.invalid",
-        "commit", "--quiet", "--no-verify", "-m", "Generate from groundwork",
-        cwd=project,
-    )  # fmt: skip
-
-
-@pytest.fixture(name="answers_of")
-def _answers_of() -> Callable[[Path], dict[str, Any]]:
-    def answers_of(project: Path) -> dict[str, Any]:
-        return yaml.safe_load((project / ".copier-answers.yml").read_text())
-
-    return answers_of
+    commit_all(project, "Generate from groundwork")
 
 
 # --- template releases and update reports (tests/test_update.py, tests/test_fleet.py) ---

@@ -15,6 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitrepo import commit_all, git
 from packaging.version import InvalidVersion, Version
 
 RELEASES_FILE = Path(__file__).resolve().parents[1] / "releases.toml"
@@ -50,12 +51,6 @@ def load_releases(path: Path | None = None) -> dict[str, str]:
             raise ValueError(f"{path}: {version} collides with the tests' {FUTURE_VERSION}")
         previous = parsed
     return dict(releases)
-
-
-def git(*args: str, cwd: Path) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def missing_commits(repository: Path, releases: dict[str, str]) -> list[str]:
@@ -108,10 +103,6 @@ def tag_releases(clone: Path, releases: dict[str, str]) -> ReleasedTemplate:
         if not existing:
             git("tag", version, commit, cwd=clone)
     # A commit of its own, so that `git describe` never mistakes it for a tagged release.
-    git(
-        "-c", "user.name=groundwork tests", "-c", "user.email=tests@groundwork.invalid",
-        "commit", "--quiet", "--allow-empty", "--no-verify", "-m", "Future release under test",
-        cwd=clone,
-    )  # fmt: skip
+    commit_all(clone, "Future release under test")
     git("tag", FUTURE_VERSION, cwd=clone)
     return ReleasedTemplate(clone, dict(releases))

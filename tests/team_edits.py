@@ -9,9 +9,10 @@ be there, and no conflict marker or *.rej file may be left.
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from gitrepo import commit_all, git
 
 MARKER = "groundwork-team-marker"
 TEAM_OWNED = "contexts"
@@ -29,21 +30,6 @@ class TeamLine:
 
     path: str
     line: str
-
-
-def git(*args: str, cwd: Path) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def commit_all(project: Path, message: str) -> None:
-    git("add", "--all", cwd=project)
-    git(
-        "-c", "user.name=a team", "-c", "user.email=team@groundwork.invalid",
-        "commit", "--quiet", "--no-verify", "--allow-empty", "-m", message,
-        cwd=project,
-    )  # fmt: skip
 
 
 def _append(path: Path, block: str) -> None:

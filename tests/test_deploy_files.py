@@ -21,6 +21,7 @@ from typing import Any
 import copier
 import pytest
 import yaml
+from conftest import run
 
 pytestmark = pytest.mark.deploy
 
@@ -84,15 +85,7 @@ def tool(name: str) -> str:
 
 def run_tool(*command: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run a validator; fail the test with its output when it reports a problem."""
-    result = subprocess.run(
-        [tool(command[0]), *command[1:]], cwd=cwd, capture_output=True, text=True, timeout=300
-    )
-    if result.returncode != 0:
-        pytest.fail(
-            f"`{' '.join(command)}` failed (exit {result.returncode})\n"
-            f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-6000:]}"
-        )
-    return result
+    return run([tool(command[0]), *command[1:]], cwd)
 
 
 @dataclass

@@ -25,11 +25,12 @@ from typing import Any
 import copier
 import pytest
 import yaml
-from conftest import Render, git, init_git, project_env, run, uv_sync
+from conftest import Render, init_git, project_env, run, uv_sync
 from generated_scripts import drift, drift_check, load_script
+from gitrepo import commit_all, git
 from releases import ReleasedTemplate
 from services import postgres_database
-from team_edits import commit_all, edit_team_files
+from team_edits import edit_team_files
 
 GITHUB_WORKFLOW = ".github/workflows/template-update.yml"
 GITLAB_JOB = ".gitlab/template-update.yml"
@@ -41,11 +42,6 @@ def tool(name: str) -> str:
     found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
     assert found, f"{name} is not installed: uv sync --group dev"
     return found
-
-
-def check(command: list[str]) -> None:
-    result = subprocess.run(command, capture_output=True, text=True)
-    assert result.returncode == 0, f"{' '.join(command)}\n{result.stdout}\n{result.stderr}"
 
 
 @pytest.fixture(name="project")
@@ -118,9 +114,9 @@ class TestUpdateJobs:
         """Schema-valid, no zizmor finding, write permissions only on the job, no --trust."""
         project = render(ci="github")
         workflow_path = project / GITHUB_WORKFLOW
-        check([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
+        run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
                str(workflow_path)])  # fmt: skip
-        check([tool("zizmor"), "--offline", "--strict-collection", str(workflow_path)])
+        run([tool("zizmor"), "--offline", "--strict-collection", str(workflow_path)])
         workflow = yaml.safe_load(workflow_path.read_text())
         assert workflow["permissions"] == {}
         assert {name: job["permissions"] for name, job in workflow["jobs"].items()} == {
@@ -152,7 +148,7 @@ class TestUpdateJobs:
         included = tmp_path / "included.gitlab-ci.yml"
         included.write_text(yaml.safe_dump(pipeline | job_file, sort_keys=False))
         for path in (job_path, included):
-            check([tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", str(path)])
+            run([tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", str(path)])
         job = job_file["template-update"]
         assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
         assert job["stage"] in pipeline["stages"]
@@ -173,7 +169,7 @@ class TestUpdateJobs:
         """renovate.json passes Renovate's schema and enables the copier manager only."""
         project = render()
         config_path = project / "renovate.json"
-        check([tool("check-jsonschema"), "--builtin-schema", "vendor.renovate", str(config_path)])
+        run([tool("check-jsonschema"), "--builtin-schema", "vendor.renovate", str(config_path)])
         config = yaml.safe_load(config_path.read_text())
         assert config["enabledManagers"] == ["copier"]
 

@@ -20,11 +20,11 @@ import pytest
 import yaml
 from conftest import init_git, uv_sync
 from generated_scripts import drift
+from gitrepo import commit_all
 from releases import ReleasedTemplate, load_releases
 from team_edits import (
     TEAM_OWNED,
     TeamLine,
-    commit_all,
     edit_team_files,
     keep_team_side,
     leftovers,
