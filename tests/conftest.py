@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,11 @@ def python_for(version: str) -> str:
         if probe.returncode == 0:
             return candidate
     pytest.skip(f"Python {version} is not installed here (uv cannot download it offline)")
+
+
+def find_tool(name: str) -> str | None:
+    """A command of the template's dev environment (beside this interpreter) or on PATH."""
+    return shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
 
 
 def project_env(**extra: str) -> dict[str, str]:

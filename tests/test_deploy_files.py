@@ -10,9 +10,7 @@ all of them except kubectl.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import Any
 import copier
 import pytest
 import yaml
-from conftest import run
+from conftest import find_tool, run
 
 pytestmark = pytest.mark.deploy
 
@@ -77,7 +75,7 @@ INSTALL_HINT = {
 
 def tool(name: str) -> str:
     """Path of a validator on PATH or beside this interpreter; skip the test when absent."""
-    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+    found = find_tool(name)
     if found is None:
         pytest.skip(f"{name} is not installed ({INSTALL_HINT[name]})")
     return found

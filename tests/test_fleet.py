@@ -25,7 +25,7 @@ from typing import Any
 import copier
 import pytest
 import yaml
-from conftest import Render, init_git, project_env, run, uv_sync
+from conftest import Render, find_tool, init_git, project_env, run, uv_sync
 from generated_scripts import drift, drift_check, load_script
 from gitrepo import commit_all, git
 from releases import ReleasedTemplate
@@ -39,7 +39,7 @@ PINNED = re.compile(r"uses:\s*(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>\S+)\s*#\s*(?
 
 def tool(name: str) -> str:
     """A command of the template's dev environment (check-jsonschema, zizmor)."""
-    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    found = find_tool(name)
     assert found, f"{name} is not installed: uv sync --group dev"
     return found
 
