@@ -38,10 +38,9 @@ def pytest_args(session: nox.Session, *defaults: str) -> list[str]:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Ruff on the template's own Python (tests, noxfile)."""
+    """The repository's pre-commit hooks: ruff, cookiecutter.json in sync, YAML/TOML/JSON."""
     install(session)
-    session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", ".")
+    session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure")
 
 
 @nox.session
