@@ -13,6 +13,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -68,6 +69,40 @@ def redis_url(db: int) -> Iterator[str]:
         yield f"redis://{REDIS[0]}:{REDIS[1]}/{db}"
     finally:
         client.flushdb()
+
+
+# Celery's own fixed-name entities: one of each per broker whatever the number of runs (remote
+# control, events, kombu's table of binding deadlines), so they are not a run's leftovers.
+CELERY_SHARED = {
+    "exchange:celeryev", "exchange:celery.pidbox", "exchange:reply.celery.pidbox",
+    "key:_kombu.binding_deadlines", "key:_kombu.binding.celeryev",
+    "key:_kombu.binding.celery.pidbox", "key:_kombu.binding.reply.celery.pidbox",
+}  # fmt: skip
+
+
+def broker_entities(url: str) -> set[str] | None:
+    """What a broker holds now: `key:<name>` on Redis, `queue:`/`exchange:<name>` on RabbitMQ.
+
+    None when it cannot be listed (RabbitMQ without rabbitmqctl on this machine).
+    """
+    parsed = urlsplit(url)
+    if parsed.scheme == "redis":
+        import redis
+
+        client = redis.Redis(host=REDIS[0], port=REDIS[1], db=int(parsed.path.strip("/") or 0))
+        return {f"key:{key.decode()}" for key in client.keys("*")}
+    ctl = shutil.which("rabbitmqctl")
+    if ctl is None:
+        return None
+    vhost = unquote(parsed.path[1:]) or "/"
+    found = set()
+    for kind in ("queue", "exchange"):
+        listed = subprocess.run(
+            [ctl, f"list_{kind}s", "-p", vhost, "name", "--quiet", "--no-table-headers"],
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        found |= {f"{kind}:{name}" for name in listed.stdout.splitlines()}
+    return found
 
 
 @contextmanager

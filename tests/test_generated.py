@@ -7,12 +7,13 @@ the first sync of a session downloads anything.
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import MATRIX, Render, init_git, project_env, run, selected_matrix, uv_sync
-from services import postgres_database, rabbitmq_url, redis_url
+from services import CELERY_SHARED, broker_entities, postgres_database, rabbitmq_url, redis_url
 
 # The project's own default nox sessions, exactly what its README tells a team to run:
 # conflicts, lint (ruff check + format check), types (mypy), contracts (lint-imports), tests.
@@ -70,11 +71,14 @@ def test_generated_pre_commit_hooks_pass_offline(render: Render) -> None:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("combination", [name for name in selected_matrix() if name in INTEGRATION])
-def test_generated_integration_suite_against_real_servers(render: Render, combination: str) -> None:
+def test_generated_integration_suite_against_real_servers(
+    render: Render, combination: str, record_property: Any
+) -> None:
     """The generated integration and end-to-end tests run (not skip) on PostgreSQL and the broker.
 
     The e2e tests start every deployable of the combination as its own API and worker processes,
-    each on its own database created on the same server.
+    each on its own database created on the same server. The run deletes the queues, bindings
+    and exchanges it declared: the broker holds nothing more afterwards than before.
     """
     project, answers = generate(render, combination)
     broker = answers.get("broker", "redis")
@@ -83,6 +87,7 @@ def test_generated_integration_suite_against_real_servers(render: Render, combin
             redis_url(INTEGRATION[combination]) if broker == "redis" else rabbitmq_url()
         )
         with broker_context as broker_url:
+            before = broker_entities(broker_url)
             env = project_env(
                 DATABASE_URL=database_url, CELERY_BROKER_URL=broker_url, APP_ENV="test"
             )
@@ -91,6 +96,12 @@ def test_generated_integration_suite_against_real_servers(render: Render, combin
                  "no:cacheprovider", "-rs", "-q"],
                 project, env=env,
             )  # fmt: skip
+            after = broker_entities(broker_url)
     summary = result.stdout.strip().splitlines()[-1]
     assert "passed" in summary, summary
     assert "skipped" not in summary, f"tests skipped with servers present: {summary}"
+    if before is None or after is None:
+        warnings.warn(f"{broker} cannot be listed here (no rabbitmqctl): leftovers not checked")
+        return
+    record_property("broker_entities_before_after", (len(before), len(after)))
+    assert after - before - CELERY_SHARED == set(), "the run left these on the broker"
