@@ -293,6 +293,14 @@ class TestUpdateMessages:
         assert "Contexts deployed on their own: billing." in output
         assert "uv run python scripts/move_context_data.py <context>" in output
 
+    def test_a_hybrid_without_services_says_which_context_it_extracts(
+        self, project: Path, released_template: ReleasedTemplate, capfd: Any
+    ) -> None:
+        """monolith -> hybrid with no `services`: the default (the last context) is named."""
+        output = self.update(project, released_template.head, {"architecture": "hybrid"}, capfd)
+        assert "Contexts deployed on their own: billing." in output
+        assert "(`services` was not given: a hybrid keeps its previous `services` answer" in output
+
     def test_a_plain_update_of_a_monolith_mentions_no_data_move(
         self, project: Path, released_template: ReleasedTemplate, capfd: Any
     ) -> None:

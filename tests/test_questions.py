@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import copier
 import pytest
 import yaml
 from conftest import COPIER_CONFIG, Render
@@ -94,6 +95,49 @@ class TestRecommendation:
         assert adr["recommendation"] != adr["architecture"]
         for word in warning_words:
             assert word in adr["override_warning"]
+
+
+class TestHybridServices:
+    """A hybrid whose `services` nobody answered says which context it extracted, and how to choose."""
+
+    @staticmethod
+    def copy_message(template_clone: Path, destination: Path, capfd: Any, **answers: Any) -> str:
+        capfd.readouterr()
+        copier.run_copy(
+            str(template_clone), destination, data=answers, defaults=True, vcs_ref="HEAD",
+            quiet=False,
+        )  # fmt: skip
+        return capfd.readouterr().err
+
+    def test_the_default_is_named_after_copy_and_in_the_adr(
+        self, template_clone: Path, tmp_path: Path, capfd: Any
+    ) -> None:
+        project = tmp_path / "project"
+        message = self.copy_message(template_clone, project, capfd, architecture="hybrid")
+        notes = [line for line in message.splitlines() if line.startswith("NOTE:")]
+        assert notes == [
+            "NOTE: no `services` answer was given, so the hybrid extracts its default, the last"
+            " context:"
+        ]
+        assert "copier update --defaults -d 'services=[<context>, ...]'" in message
+        assert adr_front_matter(project)["services_is_default"] is True
+        adr = (project / "docs" / "adr" / "0001-architecture.md").read_text()
+        assert "`services` is the hybrid's default, the last context (billing)." in adr
+
+    def test_a_chosen_service_gets_no_note(
+        self, template_clone: Path, tmp_path: Path, capfd: Any
+    ) -> None:
+        project = tmp_path / "project"
+        message = self.copy_message(
+            template_clone, project, capfd, architecture="hybrid",
+            contexts=["catalog", "billing", "shipping"], services=["catalog"],
+        )  # fmt: skip
+        assert "NOTE:" not in message
+        assert adr_front_matter(project)["services_is_default"] is False
+
+    def test_the_questions_help_names_the_default(self) -> None:
+        assert "by default the last one" in COPIER_CONFIG["architecture"]["help"]
+        assert "it is the last context" in COPIER_CONFIG["services"]["help"]
 
 
 BAD_ANSWERS = [
