@@ -101,7 +101,8 @@ def test_generated_integration_suite_against_real_servers(
     assert "passed" in summary, summary
     assert "skipped" not in summary, f"tests skipped with servers present: {summary}"
     if before is None or after is None:
-        warnings.warn(f"{broker} cannot be listed here (no rabbitmqctl): leftovers not checked")
+        message = f"{broker} cannot be listed here (no rabbitmqctl): leftovers not checked"
+        warnings.warn(message, stacklevel=1)
         return
     record_property("broker_entities_before_after", (len(before), len(after)))
     assert after - before - CELERY_SHARED == set(), "the run left these on the broker"
