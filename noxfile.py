@@ -45,7 +45,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Fast: questionnaire, every render, and the default project's own checks."""
+    """Fast: questionnaire, deployment files, and the default combination's render and checks.
+
+    GROUNDWORK_MATRIX (tests/matrix.py ids, comma-separated) picks other combinations.
+    """
     install(session)
     session.run(
         "pytest", "-n", "2", "-m", "not integration and not update",

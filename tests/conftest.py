@@ -1,4 +1,4 @@
-"""Shared fixtures: the template as a real git ref, a `render` factory, the answer matrix."""
+"""Shared fixtures: the template as a real git ref, a `render` factory, running projects."""
 
 from __future__ import annotations
 
@@ -12,63 +12,13 @@ from typing import Any
 
 import copier
 import pytest
-import yaml
 from gitrepo import commit_all, git
 
-TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
-COPIER_CONFIG: dict[str, Any] = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+# The one answer matrix lives in matrix.py; these names stay importable from here.
+from matrix import COPIER_CONFIG, MATRIX, TEMPLATE_ROOT
+from matrix import narrowed as selected_matrix
 
-# A curated matrix: every choice of every question appears at least once. The ids are what
-# GROUNDWORK_MATRIX (comma-separated) selects, so a developer can run one combination.
-MATRIX: dict[str, dict[str, Any]] = {
-    "default": {},
-    "rabbitmq-gitlab-py312": {
-        "broker": "rabbitmq",
-        "ci": "gitlab",
-        "python_version": "3.12",
-        "arch_coupling": "low",
-        "arch_ops_maturity": "none",
-    },
-    "one-context-noci-py313": {
-        "contexts": ["orders"],
-        "ci": "none",
-        "python_version": "3.13",
-        "project_name": "Order Desk",
-        "arch_coupling": "high",
-        "arch_team_size": 2,
-    },
-    "hybrid-billing": {
-        "architecture": "hybrid",
-        "services": ["billing"],
-        "arch_scaling": "divergent",
-        "arch_cpu_bound": "yes",
-    },
-    "microservices-rabbitmq-gitlab": {
-        "architecture": "microservices",
-        "broker": "rabbitmq",
-        "ci": "gitlab",
-        "arch_team_size": 30,
-        "arch_coupling": "low",
-        "arch_ops_maturity": "mature",
-    },
-    "microservices-three-contexts": {
-        "architecture": "microservices",
-        "contexts": ["catalog", "billing", "shipping"],
-        "project_slug": "three-ways",
-    },
-}
-
-
-def selected_matrix() -> list[str]:
-    """Matrix ids to run: all, or those named in GROUNDWORK_MATRIX."""
-    wanted = os.environ.get("GROUNDWORK_MATRIX", "").strip()
-    if not wanted:
-        return list(MATRIX)
-    ids = [name.strip() for name in wanted.split(",") if name.strip()]
-    unknown = sorted(set(ids) - set(MATRIX))
-    if unknown:
-        raise pytest.UsageError(f"GROUNDWORK_MATRIX names unknown combinations: {unknown}")
-    return ids
+__all__ = ["COPIER_CONFIG", "MATRIX", "TEMPLATE_ROOT", "selected_matrix"]
 
 
 def clone_working_tree(destination: Path) -> Path:

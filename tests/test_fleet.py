@@ -1,23 +1,21 @@
-"""Fleet tooling every generated repository ships: drift check, update jobs, Renovate, data move.
+"""Fleet tooling every generated repository ships: drift check, update jobs, Renovate, messages.
 
 - `scripts/template_drift.py` re-renders the recorded template version with the recorded
   answers and lists template-owned files that differ (exit 1), ignoring `contexts/`.
 - The scheduled template-update job (GitHub workflow or GitLab job) is schema-valid, has no
-  zizmor finding and least-privilege permissions, and never passes --trust.
+  zizmor finding and least-privilege permissions, and never passes --trust (its scripts run
+  for real in tests/test_update_jobs_run.py).
 - `renovate.json` enables Renovate's copier manager.
-- `scripts/move_context_data.py` moves an extracted context's tables and Alembic version
-  between two real PostgreSQL databases.
+- The update messages and docs/updating.md point to the data move when it applies
+  (tests/test_move_context_data.py runs it).
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import subprocess
-import sys
-import uuid
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
@@ -25,34 +23,13 @@ from typing import Any
 import copier
 import pytest
 import yaml
-from conftest import Render, find_tool, init_git, project_env, run, uv_sync
+from conftest import Render, project_env, run
+from fleet import GITHUB_WORKFLOW, GITLAB_JOB, _project, tool  # noqa: F401 - the fixture
 from generated_scripts import drift, drift_check, load_script
-from gitrepo import commit_all, git
 from releases import ReleasedTemplate
-from services import postgres_database
 from team_edits import edit_team_files
 
-GITHUB_WORKFLOW = ".github/workflows/template-update.yml"
-GITLAB_JOB = ".gitlab/template-update.yml"
 PINNED = re.compile(r"uses:\s*(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>\S+)\s*#\s*(?P<version>v\S+)")
-
-
-def tool(name: str) -> str:
-    """A command of the template's dev environment (check-jsonschema, zizmor)."""
-    found = find_tool(name)
-    assert found, f"{name} is not installed: uv sync --group dev"
-    return found
-
-
-@pytest.fixture(name="project")
-def _project(released_template: ReleasedTemplate, tmp_path: Path) -> Path:
-    """The default answers at the release under test, committed."""
-    project = tmp_path / "acme-shop"
-    copier.run_copy(
-        released_template.src, project, defaults=True, vcs_ref=released_template.head, quiet=True
-    )
-    init_git(project)
-    return project
 
 
 class TestDriftCheck:
@@ -174,104 +151,6 @@ class TestUpdateJobs:
         assert config["enabledManagers"] == ["copier"]
 
 
-# --- moving an extracted context's data ---------------------------------------------------
-
-
-def fill(connection: Any, table: str, rows: int) -> None:
-    """Insert `rows` rows with a value for every column (no foreign keys expected)."""
-    columns = connection.execute(
-        "SELECT column_name, data_type, character_maximum_length FROM information_schema.columns"
-        " WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
-        [table],
-    ).fetchall()
-    for number in range(rows):
-        values = []
-        for name, data_type, length in columns:
-            if "int" in data_type or data_type == "numeric":
-                values.append(number + 1)
-            elif data_type == "boolean":
-                values.append(False)
-            elif data_type.startswith("timestamp") or data_type == "date":
-                values.append("2026-11-25")
-            elif data_type in {"json", "jsonb"}:
-                values.append("{}")
-            elif data_type == "uuid":
-                values.append(str(uuid.uuid4()))
-            else:
-                values.append(f"{name}-{number}-{uuid.uuid4().hex}"[: length or 100])
-        placeholders = ", ".join(["%s"] * len(values))
-        names = ", ".join(f'"{name}"' for name, _, _ in columns)
-        connection.execute(f'INSERT INTO "{table}" ({names}) VALUES ({placeholders})', values)
-
-
-def snapshot(url: str, prefix: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table whose name starts with `prefix`, sorted."""
-    import psycopg
-
-    with psycopg.connect(url.replace("+psycopg", "")) as connection:
-        tables = [row[0] for row in connection.execute(
-            "SELECT table_name FROM information_schema.tables"
-            " WHERE table_schema = current_schema() AND table_name LIKE %s", [f"{prefix}%"],
-        )]  # fmt: skip
-        return {
-            table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
-            for table in sorted(tables)
-        }
-
-
-# Nothing listens on the discard port: moving rows must not need the broker.
-UNREACHABLE_BROKER = "redis://127.0.0.1:9/0"
-
-
-@pytest.mark.update
-@pytest.mark.integration
-def test_moving_a_context_copies_its_tables_and_version(render: Render) -> None:
-    """billing's rows, version and inbox rows reach the service's database; catalog's stay.
-
-    The broker is unreachable throughout: a data move touches the two databases only.
-    """
-    import psycopg
-
-    project = render()
-    package = yaml.safe_load((project / ".copier-answers.yml").read_text())["project_package"]
-    uv_sync(project, "3.11")
-    no_broker = project_env(APP_ENV="test", CELERY_BROKER_URL=UNREACHABLE_BROKER)
-    with postgres_database() as monolith, postgres_database() as service:
-        run(["uv", "run", "--no-sync", "python", "-m", f"{package}_app.migrate", "--no-broker"],
-            project, env=no_broker | {"DATABASE_URL": monolith})  # fmt: skip
-        with psycopg.connect(monolith.replace("+psycopg", ""), autocommit=True) as connection:
-            billing_tables = list(snapshot(monolith, "billing_"))
-            assert billing_tables, "the monolith has no billing_ table to move"
-            for table in billing_tables:
-                fill(connection, table, rows=3)
-            fill(connection, "catalog_items", rows=2)
-            for consumer in ("billing", "catalog"):
-                connection.execute(
-                    "INSERT INTO inbox_messages (consumer, message_id, handled_at)"
-                    " VALUES (%s, %s, now())", [consumer, str(uuid.uuid4())],
-                )  # fmt: skip
-
-        move = ["uv", "run", "--no-sync", "python", "scripts/move_context_data.py", "billing",
-                "--source", monolith, "--target", service]  # fmt: skip
-        result = run(move, project, env=no_broker)
-        assert "billing: moved at revision" in result.stdout
-
-        assert snapshot(service, "billing_") == snapshot(monolith, "billing_")
-        assert all(len(rows) == 3 for rows in snapshot(service, "billing_").values())
-        assert snapshot(service, "alembic_version_billing") == snapshot(
-            monolith, "alembic_version_billing"
-        )
-        assert snapshot(service, "catalog_") == {}
-        inbox = snapshot(service, "inbox_messages")["inbox_messages"]
-        assert [row[0] for row in inbox] == ["billing"]
-
-        # A second run would mix data: refused, and the target is unchanged.
-        again = subprocess.run(move, cwd=project, env=no_broker, capture_output=True, text=True)
-        assert again.returncode == 1, again.stdout + again.stderr
-        assert "already holds rows" in again.stderr
-        assert snapshot(service, "billing_") == snapshot(monolith, "billing_")
-
-
 class TestUpdateMessages:
     """_message_before_update / _message_after_update say when the data move applies."""
 
@@ -320,158 +199,3 @@ def test_the_update_guide_shows_the_https_source_and_existing_scripts(render: Re
     scripts = set(re.findall(r"scripts/[\w.]+\.py", guide))
     assert scripts == {"scripts/move_context_data.py", "scripts/template_drift.py"}
     assert all((project / script).is_file() for script in scripts)
-
-
-# --- the update jobs' scripts, run against a local origin -----------------------------------
-
-
-def fake_tools(directory: Path, calls: Path) -> Path:
-    """uvx runs this environment's copier; gh and curl record their arguments."""
-    directory.mkdir()
-    copier_exe = Path(sys.executable).parent / "copier"
-    scripts = {
-        # `uvx --from SPEC copier ARGS...`
-        "uvx": f'#!/bin/sh\nshift 3\nexec "{copier_exe}" "$@"\n',
-        "gh": f'#!/bin/sh\nprintf "%s\\0" "gh" "$@" "--end--" >> "{calls}"\n',
-        "curl": f'#!/bin/sh\nprintf "%s\\0" "curl" "$@" "--end--" >> "{calls}"\n',
-    }
-    for name, text in scripts.items():
-        (directory / name).write_text(text)
-        (directory / name).chmod(0o755)
-    return directory
-
-
-def recorded(calls: Path) -> list[list[str]]:
-    if not calls.exists():
-        return []
-    commands, current = [], []
-    for line in calls.read_text().split("\0")[:-1]:
-        if line == "--end--":
-            commands.append(current)
-            current = []
-        else:
-            current.append(line)
-    return commands
-
-
-class TestUpdateJobsRun:
-    """The jobs' shell, run for real: copier against a newer tag, git against a local origin."""
-
-    @pytest.fixture(name="setup")
-    def _setup(
-        self, project: Path, released_template: ReleasedTemplate, tmp_path: Path
-    ) -> dict[str, Path]:
-        origin = tmp_path / "origin.git"
-        git("clone", "--quiet", "--bare", str(project), str(origin), cwd=tmp_path)
-        git("remote", "add", "origin", str(origin), cwd=project)
-        # A newer release that appends a line to the README.
-        readme = released_template.path / "template" / "README.md.jinja"
-        readme.write_text(readme.read_text() + "\nA line of release 99.0.1.\n")
-        git("-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "--quiet", "-am",
-            "Release 99.0.1", cwd=released_template.path)  # fmt: skip
-        git("tag", "99.0.1", cwd=released_template.path)
-        calls = tmp_path / "calls.txt"
-        return {"origin": origin, "bin": fake_tools(tmp_path / "bin", calls), "calls": calls}
-
-    def environment(self, setup: dict[str, Path], tmp_path: Path, **extra: str) -> dict[str, str]:
-        runner_temp = tmp_path / "runner"
-        runner_temp.mkdir(exist_ok=True)
-        return project_env(
-            PATH=f"{setup['bin']}:{os.environ['PATH']}",
-            COPIER="copier>=9.13,<10",
-            RUNNER_TEMP=str(runner_temp),
-            GITHUB_OUTPUT=str(tmp_path / "github_output"),
-            **extra,
-        )
-
-    @pytest.mark.update
-    @pytest.mark.parametrize("conflicting", [False, True], ids=["clean", "conflicting"])
-    def test_github_opens_a_pull_request_marked_on_conflicts(
-        self, project: Path, setup: dict[str, Path], tmp_path: Path, conflicting: bool
-    ) -> None:
-        if conflicting:
-            readme = project / "README.md"
-            readme.write_text(readme.read_text() + "\nA line the team added.\n")
-            commit_all(project, "Edit the README")
-        steps = yaml.safe_load((project / GITHUB_WORKFLOW).read_text())["jobs"]["update"]["steps"]
-        check_step, update_step = (s for s in steps if "run" in s)
-        env = self.environment(setup, tmp_path)
-        subprocess.run(["bash", "-c", check_step["run"]], cwd=project, env=env, check=True)
-        outputs = dict(
-            line.split("=", 1) for line in (tmp_path / "github_output").read_text().splitlines()
-        )
-        assert outputs == {"available": "true", "version": "99.0.1"}
-
-        env |= {"GH_TOKEN": "token", "VERSION": "99.0.1", "BASE": "main"}
-        for _ in range(2):  # the second run finds the branch and proposes nothing new
-            git("checkout", "--quiet", "main", cwd=project)  # a fresh checkout per run
-            subprocess.run(["bash", "-c", update_step["run"]], cwd=project, env=env, check=True)
-        pull_requests = [c for c in recorded(setup["calls"]) if c[1:3] == ["pr", "create"]]
-        assert len(pull_requests) == 1
-        arguments = pull_requests[0]
-        title = arguments[arguments.index("--title") + 1]
-        body = Path(arguments[arguments.index("--body-file") + 1]).read_text()
-        branch = "template-update/99.0.1"
-        assert arguments[arguments.index("--head") + 1] == branch
-        answers = yaml.safe_load(git("show", f"{branch}:.copier-answers.yml", cwd=setup["origin"]))
-        assert answers["_commit"] == "99.0.1"
-        if conflicting:
-            assert title == "Update the template to 99.0.1 (conflicts to resolve)"
-            assert "--draft" in arguments
-            assert "- `README.md`" in body
-        else:
-            assert title == "Update the template to 99.0.1"
-            assert "--draft" not in arguments
-            assert "conflicts" not in body
-
-    @pytest.mark.update
-    @pytest.mark.parametrize("conflicting", [False, True], ids=["clean", "conflicting"])
-    def test_gitlab_opens_a_merge_request_marked_on_conflicts(
-        self, project: Path, setup: dict[str, Path], tmp_path: Path, conflicting: bool
-    ) -> None:
-        # The same project, switched to GitLab CI at the same version.
-        answers_file = project / ".copier-answers.yml"
-        answers = yaml.safe_load(answers_file.read_text())
-        copier.run_update(
-            str(project), data={"ci": "gitlab"}, defaults=True, overwrite=True,
-            vcs_ref=answers["_commit"], quiet=True,
-        )  # fmt: skip
-        if conflicting:
-            readme = project / "README.md"
-            readme.write_text(readme.read_text() + "\nA line the team added.\n")
-        commit_all(project, "Use GitLab")
-        git("push", "--quiet", "origin", "HEAD:refs/heads/main", cwd=project)
-        remote = "https://oauth2:token@gitlab.example:443/team/acme-shop.git"
-        env = self.environment(
-            setup, tmp_path,
-            TEMPLATE_UPDATE_TOKEN="token", CI_SERVER_PROTOCOL="https",
-            CI_SERVER_HOST="gitlab.example", CI_SERVER_PORT="443",
-            CI_PROJECT_PATH="team/acme-shop", CI_DEFAULT_BRANCH="main", CI_PROJECT_ID="7",
-            CI_API_V4_URL="https://gitlab.example/api/v4",
-            # The job pushes to GitLab over https; here that is the local origin.
-            GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0=f"url.{setup['origin']}.insteadOf",
-            GIT_CONFIG_VALUE_0=remote,
-        )  # fmt: skip
-        script = "\n".join(
-            yaml.safe_load((project / GITLAB_JOB).read_text())["template-update"]["script"]
-        )
-        for _ in range(2):  # the second run finds the branch and proposes nothing new
-            git("checkout", "--quiet", "main", cwd=project)  # a fresh checkout per run
-            subprocess.run(["sh", "-c", script], cwd=project, env=env, check=True)
-        requests = [c for c in recorded(setup["calls"]) if c[0] == "curl"]
-        assert len(requests) == 1
-        fields = dict(
-            value.split("=", 1)
-            for flag, value in zip(requests[0], requests[0][1:], strict=False)
-            if flag == "--data-urlencode"
-        )
-        assert requests[0][-1] == "https://gitlab.example/api/v4/projects/7/merge_requests"
-        assert fields["source_branch"] == "template-update/99.0.1"
-        assert fields["target_branch"] == "main"
-        if conflicting:
-            assert fields["title"] == "Draft: Update the template to 99.0.1 (conflicts to resolve)"
-            assert fields["labels"] == "template-update,template-conflicts"
-            assert "- `README.md`" in fields["description"]
-        else:
-            assert fields["title"] == "Update the template to 99.0.1"
-            assert fields["labels"] == "template-update"

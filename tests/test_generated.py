@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MATRIX, Render, init_git, project_env, run, selected_matrix, uv_sync
+from conftest import Render, init_git, project_env, run, uv_sync
+from matrix import MATRIX, running
 from services import CELERY_SHARED, broker_entities, postgres_database, rabbitmq_url, redis_url
 
 # The project's own default nox sessions, exactly what its README tells a team to run:
@@ -30,19 +31,8 @@ def check_project(project: Path) -> None:
         assert f"* {session}: success" in summary, f"nox session {session} did not succeed"
 
 
-# Combinations whose integration suite runs against the real servers.
-INTEGRATION = {
-    "default": 9,  # Redis db number of its own
-    "rabbitmq-gitlab-py312": None,
-    "one-context-noci-py313": 12,
-    "hybrid-billing": 10,
-    "microservices-rabbitmq-gitlab": None,
-    "microservices-three-contexts": 11,
-}
-
-
 def generate(render: Render, combination: str) -> tuple[Path, dict[str, Any]]:
-    answers = MATRIX[combination]
+    answers = MATRIX[combination].answers
     project = render(**answers)
     init_git(project)
     uv_sync(project, answers.get("python_version", "3.11"))
@@ -50,7 +40,7 @@ def generate(render: Render, combination: str) -> tuple[Path, dict[str, Any]]:
 
 
 @pytest.mark.generated
-@pytest.mark.parametrize("combination", selected_matrix())
+@pytest.mark.parametrize("combination", running("full"))
 def test_generated_project_passes_its_own_checks(
     render: Render, combination: str, record_property: Any
 ) -> None:
@@ -70,7 +60,7 @@ def test_generated_pre_commit_hooks_pass_offline(render: Render) -> None:
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("combination", [name for name in selected_matrix() if name in INTEGRATION])
+@pytest.mark.parametrize("combination", running("integration"))
 def test_generated_integration_suite_against_real_servers(
     render: Render, combination: str, record_property: Any
 ) -> None:
@@ -83,9 +73,9 @@ def test_generated_integration_suite_against_real_servers(
     project, answers = generate(render, combination)
     broker = answers.get("broker", "redis")
     with postgres_database() as database_url:
-        broker_context = (
-            redis_url(INTEGRATION[combination]) if broker == "redis" else rabbitmq_url()
-        )
+        # test_matrix.py checks that each Redis combination has a db number of its own.
+        redis_db = MATRIX[combination].redis_db or 0
+        broker_context = redis_url(redis_db) if broker == "redis" else rabbitmq_url()
         with broker_context as broker_url:
             before = broker_entities(broker_url)
             env = project_env(

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import MATRIX, Render, selected_matrix
+from conftest import Render
+from matrix import MATRIX, narrowed
 
 # Jinja as written in our templates: `{{ name`, `{%- if`. Mermaid's `{{label}}` (a hexagon)
 # and GitHub's `${{ ... }}` are not leftovers.
@@ -22,9 +23,9 @@ def all_files(project: Path) -> list[Path]:
     return [path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts]
 
 
-@pytest.fixture(name="project", params=selected_matrix())
+@pytest.fixture(name="project", params=narrowed())
 def _project(request: pytest.FixtureRequest, render: Render) -> tuple[Path, dict[str, Any]]:
-    answers = MATRIX[request.param]
+    answers = MATRIX[request.param].answers
     return render(**answers), answers
 
 

@@ -21,6 +21,7 @@ import yaml
 from conftest import init_git, uv_sync
 from generated_scripts import drift
 from gitrepo import commit_all
+from matrix import MATRIX, running
 from releases import ReleasedTemplate, load_releases
 from team_edits import (
     TEAM_OWNED,
@@ -38,8 +39,6 @@ ANSWERS_FILE = ".copier-answers.yml"
 MONOLITH = {"architecture": "modular-monolith"}
 HYBRID = {"architecture": "hybrid", "services": ["billing"]}
 MICROSERVICES = {"architecture": "microservices"}
-# The default answers give the modular monolith; the other two architectures explicitly.
-FROM_RELEASE = {"default": {}, "hybrid": HYBRID, "microservices": MICROSERVICES}
 RELEASES = load_releases()
 # Short names: they appear in every marker line the team writes (lines stay under 100).
 SCENARIO_NAMES = {
@@ -64,7 +63,7 @@ def release_scenarios() -> list[Any]:
     return [
         pytest.param(version, name, id=f"{version}-{name}")
         for version in RELEASES
-        for name in FROM_RELEASE
+        for name in running("update_from_release")
     ]
 
 
@@ -154,7 +153,7 @@ def test_an_update_from_a_release_keeps_the_team_code(
     scenario: Scenario, release: str, answers_name: str
 ) -> None:
     """A project generated at a release and edited by its team updates to HEAD cleanly."""
-    answers = FROM_RELEASE[answers_name]
+    answers = MATRIX[answers_name].answers
     scenario.generate(release, answers)
     scenario.team_edits()
     scenario.update()
