@@ -128,8 +128,9 @@ MATRIX: dict[str, Combination] = {
 # TODO: declare this combination unconditionally once `example_flow` is on main (issue 9 §2
 # adds the question); until then Copier would ignore the answer and this would repeat default.
 if "example_flow" in COPIER_CONFIG:
+    EXAMPLE_OFF = False if COPIER_CONFIG["example_flow"].get("type") == "bool" else "no"
     MATRIX["no-example-flow"] = Combination(
-        {"example_flow": False}, full=True, integration=True, redis_db=13
+        {"example_flow": EXAMPLE_OFF}, full=True, integration=True, redis_db=13
     )
 
 

@@ -116,7 +116,7 @@ class TestParity:
     def test_same_tree_as_copier(
         self, render: Render, template_clone: Path, tmp_path: Path, combination: str
     ) -> None:
-        answers = MATRIX[combination]
+        answers = MATRIX[combination].answers
         by_copier = render(**answers)
         by_cookiecutter = run_cookiecutter(template_clone, tmp_path / "cc", answers)
         copier_tree, cookiecutter_tree = tree(by_copier), tree(by_cookiecutter)
