@@ -94,8 +94,12 @@ class TestSync:
             offered = set(value) - {RECOMMENDED}
             assert offered == set(map(as_cookiecutter_value, choices)), name
         else:
-            expected = DERIVED if computed else as_cookiecutter_value(
-                yaml.safe_load(default) if spec.get("type") == "yaml" else default
+            expected = (
+                DERIVED
+                if computed
+                else as_cookiecutter_value(
+                    yaml.safe_load(default) if spec.get("type") == "yaml" else default
+                )
             )
             assert value == expected, f"{name}: cookiecutter default {value!r} != {expected!r}"
 
