@@ -6,8 +6,9 @@
 
 Re-renders the template at the version recorded in `.copier-answers.yml` (`_commit`), with
 the recorded answers, into a temporary folder and compares every file it produces with this
-repository's copy. Files the team owns (everything under `contexts/`, which an update never
-rewrites) and the answers file are not compared. Nothing in the repository changes.
+repository's copy. Files the team owns (everything under `contexts/` and the extension
+points: team CI files, kustomize `team/` components, `compose.override.yaml`) and the answers
+file are not compared. Nothing in the repository changes.
 
     uv run scripts/template_drift.py                  # list drifted files, exit 1 if any
     uv run scripts/template_drift.py --diff           # ...with a unified diff of each
@@ -32,8 +33,16 @@ from typing import Any
 import yaml
 from copier import run_copy
 
-# The team's code: the template writes it once (_skip_if_exists) and never compares it.
-TEAM_OWNED = ("contexts/",)
+# The team's files: the template writes them once (its _skip_if_exists) and never compares
+# them: the contexts' code and the extension points of CI, Kubernetes and compose.
+TEAM_OWNED = (
+    "contexts/",
+    ".github/workflows/team.yml",
+    ".gitlab/team.yml",
+    "deploy/k8s/overlays/dev/team/",
+    "deploy/k8s/overlays/prod/team/",
+    "compose.override.yaml",
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,40 @@ def unified_diff(expected: Path, actual: Path, relative: str) -> str:
     return "".join(lines)
 
 
+def recorded_data(answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers to the questions, without Copier's own `_` keys."""
+    return {key: value for key, value in answers.items() if not key.startswith("_")}
+
+
+def render(
+    source: str,
+    destination: Path,
+    *,
+    data: dict[str, Any],
+    version: str | None,
+    answers_file: str = ".copier-answers.yml",
+) -> Path:
+    """Render the template at `version` (None: the newest release) into `destination`.
+
+    The answers file is rendered too: it records the version and every answer Copier used.
+    scripts/update.py renders the before and after of an update with this function.
+    """
+    try:
+        run_copy(
+            source,
+            destination,
+            data=data,
+            answers_file=answers_file,
+            vcs_ref=version,
+            defaults=True,
+            quiet=True,
+        )
+    except Exception as error:
+        msg = f"cannot render {source} at {version or 'its newest release'}: {error}"
+        raise DriftCheckError(msg) from error
+    return destination
+
+
 def check(
     project: Path,
     *,
@@ -110,23 +153,15 @@ def check(
     answers = read_answers(project, answers_file)
     source = template or str(answers["_src_path"])
     version = str(answers["_commit"])
-    data = {key: value for key, value in answers.items() if not key.startswith("_")}
     with tempfile.TemporaryDirectory(prefix="template-drift-") as scratch:
         # Same folder name as the project: a template may render `_folder_name`.
-        rendered = Path(scratch) / project.name
-        try:
-            run_copy(
-                source,
-                rendered,
-                data=data,
-                answers_file=answers_file,
-                vcs_ref=version,
-                defaults=True,
-                quiet=True,
-            )
-        except Exception as error:
-            msg = f"cannot render {source} at {version}: {error}"
-            raise DriftCheckError(msg) from error
+        rendered = render(
+            source,
+            Path(scratch) / project.name,
+            data=recorded_data(answers),
+            version=version,
+            answers_file=answers_file,
+        )
         (rendered / answers_file).unlink(missing_ok=True)
         drift = compare(project, rendered, with_diff=with_diff)
     return Report(str(project), source, version, drift)
