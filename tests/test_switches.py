@@ -147,9 +147,8 @@ class TestExtensionPointsAreUsed:
         project = render(architecture="microservices")
         for env in ("dev", "prod"):
             overlay = project / "deploy/k8s/overlays" / env
-            assert "team" in yaml.safe_load((overlay / "kustomization.yaml").read_text())[
-                "components"
-            ]
+            kustomization = yaml.safe_load((overlay / "kustomization.yaml").read_text())
+            assert kustomization["components"] == ["team"]
             component = overlay / "team" / "kustomization.yaml"
             text = component.read_text().replace(
                 "patches: []",
