@@ -189,7 +189,7 @@ def print_plan(plan: Plan) -> None:
         if context.leftovers:
             print(
                 f"  The team's files stay in contexts/{context.name}/, outside the workspace "
-                "(not installed, not checked):"
+                "(not installed, linted, type-checked or tested): move what you keep"
             )
             for path in context.leftovers:
                 print(f"    {path}")

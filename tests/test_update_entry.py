@@ -1,0 +1,96 @@
+"""The update entry point reads the previous answers: it warns when, and only when, a context
+is removed, naming the contexts that depend on it and the team's files left behind, and the
+project still syncs once the context is gone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import uv_sync
+from gitrepo import git
+from releases import ReleasedTemplate
+from team_edits import edit_team_files, lost_lines
+from test_generated import check_project
+from update_entry import REFUSED, TeamProject
+
+pytestmark = pytest.mark.update
+
+REMOVED = "Context removed from the answers"
+
+
+class TestRemovingAContext:
+    def test_a_context_others_depend_on_names_them_and_changes_nothing(
+        self, released_template: ReleasedTemplate, tmp_path: Path
+    ) -> None:
+        """Removing catalog names billing (its pyproject depends on catalog) and the leftovers."""
+        project = TeamProject.generate(released_template, tmp_path, {})
+        edit_team_files(project.root, "remove")
+        before = project.head()
+
+        outcome = project.update("contexts=[billing]")
+
+        assert outcome.status == REFUSED, outcome.output
+        assert f"{REMOVED}: catalog" in outcome.output
+        assert "billing still depend(s) on it" in outcome.output
+        [removed] = outcome.plan["removed"]
+        assert (removed["name"], removed["dependents"]) == ("catalog", ["billing"])
+        # The files the team added stay behind; the skeleton files it edited would be deleted.
+        assert "contexts/catalog/src/catalog/domain/team_rules_remove.py" in removed["leftovers"]
+        assert all(path.startswith("contexts/catalog/") for path in removed["leftovers"])
+        assert "contexts/catalog/pyproject.toml" in outcome.lost
+        for path in removed["leftovers"]:
+            assert f"    {path}" in outcome.output
+        assert git("status", "--porcelain", cwd=project.root) == ""
+        assert project.head() == before
+
+    def test_the_project_still_syncs_and_passes_its_checks(
+        self, released_template: ReleasedTemplate, tmp_path: Path, record_property: Any
+    ) -> None:
+        """With --allow-deletions shipping goes; its leftovers are outside the workspace."""
+        answers = {"contexts": ["catalog", "billing", "shipping"]}
+        project = TeamProject.generate(released_template, tmp_path, answers)
+        team_lines = edit_team_files(project.root, "drop")
+
+        outcome = project.update("contexts=[catalog, billing]", allow_deletions=True)
+
+        assert outcome.status == 0, outcome.output
+        [removed] = outcome.plan["removed"]
+        assert (removed["name"], removed["dependents"]) == ("shipping", [])
+        record_property("leftovers", len(removed["leftovers"]))
+        for path in removed["leftovers"]:
+            assert (project.root / path).is_file(), path  # Copier keeps what it did not render
+        kept = [line for line in team_lines if not line.path.startswith("contexts/shipping/")]
+        assert lost_lines(project.root, kept) == []
+        assert not (project.root / "contexts/shipping/pyproject.toml").exists()
+        uv_sync(project.root, "3.11")
+        check_project(project.root)
+
+
+def test_adding_a_context_warns_about_nothing(
+    released_template: ReleasedTemplate, tmp_path: Path
+) -> None:
+    """Only a removal warns: a new context is an update like any other, no flag needed."""
+    project = TeamProject.generate(released_template, tmp_path, {})
+    edit_team_files(project.root, "add")
+
+    outcome = project.update("contexts=[catalog, billing, shipping]")
+
+    assert outcome.status == 0, outcome.output
+    assert REMOVED not in outcome.output
+    assert "depend" not in outcome.output
+    assert outcome.plan["removed"] == []
+    assert outcome.lost == []
+    assert (project.root / "contexts/shipping/pyproject.toml").is_file()
+
+
+def test_a_dirty_tree_is_not_updated(released_template: ReleasedTemplate, tmp_path: Path) -> None:
+    """Uncommitted work stops the update before anything renders (exit 2)."""
+    project = TeamProject.generate(released_template, tmp_path, {})
+    (project.root / "notes.txt").write_text("uncommitted\n")
+    outcome = project.update("ci=gitlab")
+    assert outcome.status == 2
+    assert "uncommitted changes" in outcome.output
+    assert (project.root / ".github/workflows/ci.yml").is_file()
