@@ -197,5 +197,9 @@ def test_the_update_guide_shows_the_https_source_and_existing_scripts(render: Re
     assert "https://github.com/groundwork-dev/groundwork.git" in guide
     assert not re.search(r"gh:[\w-]+/", guide), "Renovate cannot read the gh: shorthand"
     scripts = set(re.findall(r"scripts/[\w.]+\.py", guide))
-    assert scripts == {"scripts/move_context_data.py", "scripts/template_drift.py"}
+    assert scripts == {
+        "scripts/move_context_data.py",
+        "scripts/template_drift.py",
+        "scripts/update.py",
+    }
     assert all((project / script).is_file() for script in scripts)
