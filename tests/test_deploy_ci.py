@@ -78,7 +78,8 @@ class TestGitHubActions:
             for reference in uses:
                 assert PINNED_ACTION.match(reference), reference
             for line in path.read_text().splitlines():
-                if "uses:" in line:
+                # A workflow of this repository (uses: ./...) has no version to pin.
+                if "uses:" in line and "uses: ./" not in line:
                     assert re.search(r"# v\d+\.\d+\.\d+$", line), line
 
     def test_checkout_does_not_persist_credentials(self, project: Project) -> None:

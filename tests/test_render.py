@@ -79,7 +79,8 @@ class TestRender:
     def test_ci_files_follow_the_answer(self, project: tuple[Path, dict[str, Any]]) -> None:
         root, answers = project
         ci = answers.get("ci", "github")
-        assert (root / ".github" / "workflows").is_dir() == (ci == "github")
+        # .github/workflows/team.yml, the team's extension point, exists whatever ci is.
+        assert (root / ".github" / "workflows" / "ci.yml").is_file() == (ci == "github")
         assert (root / ".gitlab-ci.yml").is_file() == (ci == "gitlab")
 
     def test_readme_states_ownership(self, project: tuple[Path, dict[str, Any]]) -> None:
