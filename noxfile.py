@@ -68,7 +68,10 @@ def full(session: nox.Session) -> None:
 def updates(session: nox.Session) -> None:
     """Only the update scenarios and fleet tooling (copier update between real tags)."""
     install(session)
-    session.run("pytest", "-n", "2", "-m", "update", "tests/test_update.py", *session.posargs)
+    session.run(
+        "pytest", "-n", "2", "-m", "update", "tests/test_update.py", "tests/test_switches.py",
+        "tests/test_update_entry.py", "tests/test_update_job.py", *session.posargs,
+    )  # fmt: skip
 
 
 @nox.session(default=False)

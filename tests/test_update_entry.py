@@ -46,6 +46,12 @@ class TestRemovingAContext:
         assert git("status", "--porcelain", cwd=project.root) == ""
         assert project.head() == before
 
+        # Forced, the update happens, but the lock cannot be made until billing lets go.
+        forced = project.update("contexts=[billing]", allow_deletions=True)
+        assert forced.status == 1, forced.output
+        assert "`uv lock` failed" in forced.output
+        assert project.answers()["contexts"] == ["billing"]
+
     def test_the_project_still_syncs_and_passes_its_checks(
         self, released_template: ReleasedTemplate, tmp_path: Path, record_property: Any
     ) -> None:
