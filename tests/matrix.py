@@ -125,13 +125,10 @@ MATRIX: dict[str, Combination] = {
     ),  # fmt: skip
 }
 
-# TODO: declare this combination unconditionally once `example_flow` is on main (issue 9 §2
-# adds the question); until then Copier would ignore the answer and this would repeat default.
-if "example_flow" in COPIER_CONFIG:
-    EXAMPLE_OFF = False if COPIER_CONFIG["example_flow"].get("type") == "bool" else "no"
-    MATRIX["no-example-flow"] = Combination(
-        {"example_flow": EXAMPLE_OFF}, full=True, integration=True, redis_db=13
-    )
+# catalog and billing as plain skeletons: the example flow's files and tests are absent.
+MATRIX["no-example-flow"] = Combination(
+    {"example_flow": False}, full=True, integration=True, redis_db=13
+)
 
 
 def is_jinja(value: Any) -> bool:

@@ -174,6 +174,7 @@ BAD_ANSWERS = [
     pytest.param({"architecture": "hybrid", "services": ["billing", "billing"]}, "services", id="duplicate-service"),
     pytest.param({"architecture": "hybrid", "services": ["catalog", "billing"]}, "services", id="hybrid-extracts-all"),
     pytest.param({"architecture": "hybrid", "contexts": ["catalog"]}, "services", id="hybrid-one-context"),
+    pytest.param({"contexts": ["catalog", "shipping"], "example_flow": True}, "example_flow", id="example-flow-without-billing"),
     pytest.param({"architecture": "serverless"}, "architecture", id="unknown-architecture"),
     pytest.param({"broker": "kafka"}, "broker", id="unknown-broker"),
 ]  # fmt: skip
@@ -197,6 +198,7 @@ class TestValidation:
         [
             {"contexts": ["orders"]},
             {"contexts": ["catalog", "billing", "shipping_2"]},
+            {"contexts": ["catalog", "billing"], "example_flow": False},
             {"project_name": "Ünïcode Shop!"},
             {"project_name": "An Exceptionally Long Project Name For A Shop 2026"},
             {"contexts": ["n" * 30]},

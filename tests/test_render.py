@@ -95,3 +95,48 @@ def test_context_skeletons_are_team_owned() -> None:
     from conftest import COPIER_CONFIG
 
     assert "contexts/**" in COPIER_CONFIG["_skip_if_exists"]
+
+
+def module_names(path: Path) -> set[str]:
+    """Names a Python module assigns or defines at its top level."""
+    import ast
+
+    names: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+    return names
+
+
+class TestExampleFlow:
+    """The catalog→billing example is its own set of files; every other context is a skeleton."""
+
+    def test_the_example_is_on_by_default_and_billing_has_no_items(self, render: Render) -> None:
+        root = render()
+        catalog = root / "contexts" / "catalog" / "src" / "catalog"
+        billing = root / "contexts" / "billing" / "src" / "billing"
+        assert (catalog / "entrypoints" / "readers.py").is_file()
+        assert {"items", "orders"} <= module_names(catalog / "adapters" / "orm.py")
+        assert "items" not in module_names(billing / "adapters" / "orm.py")
+        assert "create_item" not in module_names(billing / "entrypoints" / "http.py")
+        assert (root / "app/src/acme_shop_app/tests/test_order_flow.py").is_file()
+
+    def test_without_the_example_catalog_and_billing_get_the_skeleton(self, render: Render) -> None:
+        root = render(example_flow=False)
+        for name in ("catalog", "billing"):
+            package = root / "contexts" / name / "src" / name
+            assert not (package / "entrypoints" / "readers.py").exists()
+            assert module_names(package / "adapters" / "orm.py") >= {"items", "start_mappers"}
+            assert "orders" not in module_names(package / "adapters" / "orm.py")
+        assert not (root / "app/src/acme_shop_app/tests/test_order_flow.py").exists()
+
+    def test_a_context_of_any_name_gets_the_same_skeleton(self, render: Render) -> None:
+        """The skeleton depends on no context name: two renders differ only by the name."""
+        first = render(contexts=["orders"]) / "contexts" / "orders"
+        second = render(contexts=["shipping"]) / "contexts" / "shipping"
+        for path in sorted(p for p in first.rglob("*") if p.is_file()):
+            relative = path.relative_to(first).as_posix().replace("orders", "shipping")
+            text = path.read_text().replace("orders", "shipping").replace("Orders", "Shipping")
+            assert text == (second / relative).read_text(), relative
