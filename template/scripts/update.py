@@ -21,8 +21,8 @@ lock file matches the updated workspace (the Dockerfile installs with `uv sync -
 
     uv run nox -s update                                  # newest release, same answers
     uv run nox -s update -- --vcs-ref 1.2.0
-    uv run nox -s update -- -d architecture=hybrid -d 'services=[billing]'
-    uv run nox -s update -- -d 'contexts=[catalog]' --allow-deletions
+    uv run nox -s update -- -d architecture=hybrid -d 'services=[<context>]'
+    uv run nox -s update -- -d 'contexts=[<the contexts you keep>]' --allow-deletions
 
 Exit status: 0 updated, 1 updated but `uv lock` failed (the message says why), 2 the update
 could not run (nothing changed), 3 refused (nothing changed).
