@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import copier
@@ -29,3 +30,32 @@ def _project(released_template: ReleasedTemplate, tmp_path: Path) -> Path:
     )
     init_git(project)
     return project
+
+
+def fake_tools(directory: Path, calls: Path) -> Path:
+    """uvx runs this environment's copier; gh and curl record their arguments."""
+    directory.mkdir()
+    copier_exe = Path(sys.executable).parent / "copier"
+    scripts = {
+        # `uvx --from SPEC copier ARGS...`
+        "uvx": f'#!/bin/sh\nshift 3\nexec "{copier_exe}" "$@"\n',
+        "gh": f'#!/bin/sh\nprintf "%s\\0" "gh" "$@" "--end--" >> "{calls}"\n',
+        "curl": f'#!/bin/sh\nprintf "%s\\0" "curl" "$@" "--end--" >> "{calls}"\n',
+    }
+    for name, text in scripts.items():
+        (directory / name).write_text(text)
+        (directory / name).chmod(0o755)
+    return directory
+
+
+def recorded(calls: Path) -> list[list[str]]:
+    if not calls.exists():
+        return []
+    commands, current = [], []
+    for line in calls.read_text().split("\0")[:-1]:
+        if line == "--end--":
+            commands.append(current)
+            current = []
+        else:
+            current.append(line)
+    return commands

@@ -22,6 +22,7 @@ import copier
 import pytest
 import yaml
 from conftest import init_git, project_env, python_for, run
+from fleet import fake_tools, recorded
 from gitrepo import commit_all, git
 from releases import ReleasedTemplate
 from test_generated import check_project
@@ -43,33 +44,6 @@ def release_next(template: ReleasedTemplate) -> None:
     (template.path / "template" / DELETED_BY_RELEASE).unlink()
     commit_all(template.path, f"Release {NEXT}")
     git("tag", NEXT, cwd=template.path)
-
-
-def fake_tools(directory: Path, calls: Path) -> Path:
-    """uvx runs this environment's copier (check-update); gh and curl record their arguments."""
-    directory.mkdir()
-    copier_exe = Path(sys.executable).parent / "copier"
-    scripts = {
-        "uvx": f'#!/bin/sh\nshift 3\nexec "{copier_exe}" "$@"\n',  # uvx --from SPEC copier ...
-        "gh": f'#!/bin/sh\nprintf "%s\\0" "gh" "$@" "--end--" >> "{calls}"\n',
-        "curl": f'#!/bin/sh\nprintf "%s\\0" "curl" "$@" "--end--" >> "{calls}"\n',
-    }
-    for name, text in scripts.items():
-        (directory / name).write_text(text)
-        (directory / name).chmod(0o755)
-    return directory
-
-
-def recorded(calls: Path) -> list[list[str]]:
-    commands: list[list[str]] = []
-    current: list[str] = []
-    for word in calls.read_text().split("\0")[:-1] if calls.exists() else []:
-        if word == "--end--":
-            commands.append(current)
-            current = []
-        else:
-            current.append(word)
-    return commands
 
 
 def run_github_job(project: Path, env: dict[str, str]) -> dict[str, str]:
