@@ -30,7 +30,8 @@ class TestRemovingAContext:
         edit_team_files(project.root, "remove")
         before = project.head()
 
-        outcome = project.update("contexts=[billing]")
+        # The example flow needs both contexts: without catalog it must be answered off.
+        outcome = project.update("contexts=[billing]", "example_flow=false")
 
         assert outcome.status == REFUSED, outcome.output
         assert f"{REMOVED}: catalog" in outcome.output
@@ -47,7 +48,7 @@ class TestRemovingAContext:
         assert project.head() == before
 
         # Forced, the update happens, but the lock cannot be made until billing lets go.
-        forced = project.update("contexts=[billing]", allow_deletions=True)
+        forced = project.update("contexts=[billing]", "example_flow=false", allow_deletions=True)
         assert forced.status == 1, forced.output
         assert "`uv lock` failed" in forced.output
         assert project.answers()["contexts"] == ["billing"]
@@ -100,3 +101,18 @@ def test_a_dirty_tree_is_not_updated(released_template: ReleasedTemplate, tmp_pa
     assert outcome.status == 2
     assert "uncommitted changes" in outcome.output
     assert (project.root / ".github/workflows/ci.yml").is_file()
+
+
+def test_turning_the_example_off_lists_the_context_files_it_deletes(
+    released_template: ReleasedTemplate, tmp_path: Path
+) -> None:
+    """Unedited files of a context that stays are listed too: the team's code imports them."""
+    project = TeamProject.generate(released_template, tmp_path, {})
+    before = project.head()
+
+    outcome = project.update("example_flow=false")
+
+    assert outcome.status == REFUSED, outcome.output
+    assert "contexts/catalog/src/catalog/entrypoints/readers.py" in outcome.lost
+    assert all(path.startswith("contexts/catalog/") for path in outcome.lost)
+    assert project.head() == before

@@ -108,12 +108,17 @@ def files_under(root: Path) -> set[str]:
     return {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
 
 
-def lost_files(project: Path, old: Path, new: Path) -> list[str]:
-    """Files only the old render has (Copier deletes them) that the project has changed."""
+def lost_files(project: Path, old: Path, new: Path, kept: list[str]) -> list[str]:
+    """Files only the old render has (Copier deletes them) that the project has changed,
+    and every such file of a context that stays: the team's code may import it."""
+    kept_folders = tuple(f"contexts/{name}/" for name in kept)
     lost = []
     for relative in sorted(files_under(old) - files_under(new) - {ANSWERS_FILE}):
         current = project / relative
-        if current.is_file() and current.read_bytes() != (old / relative).read_bytes():
+        if current.is_file() and (
+            relative.startswith(kept_folders)
+            or current.read_bytes() != (old / relative).read_bytes()
+        ):
             lost.append(relative)
     return lost
 
@@ -172,7 +177,7 @@ def plan_update(project: Path, data: dict[str, str], vcs_ref: str | None) -> Pla
             for name in answers.get("contexts") or []
             if name not in remaining
         ]
-        lost = lost_files(project, old, new)
+        lost = lost_files(project, old, new, remaining)
     return Plan(str(answers["_commit"]), str(updated["_commit"]), lost, removed)
 
 
