@@ -53,7 +53,10 @@ def tests(session: nox.Session) -> None:
     session.run(
         "pytest", "-n", "2", "-m", "not integration and not update",
         *session.posargs,
-        env={"GROUNDWORK_MATRIX": os.environ.get("GROUNDWORK_MATRIX", "default")},
+        env={
+            "GROUNDWORK_MATRIX": os.environ.get("GROUNDWORK_MATRIX", "default"),
+            "GROUNDWORK_NAME_DRAWS": os.environ.get("GROUNDWORK_NAME_DRAWS", "10"),
+        },
     )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ checks in tests/test_generated.py's matrix.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import tempfile
@@ -31,7 +32,9 @@ NOT_CHECKED_HERE = [
     "deploy", "docs", ".github", ".gitlab", ".gitlab-ci.yml", "Dockerfile", "compose*.yaml",
     "*.md", ".env.example", "renovate.json", ".otel-collector.yaml", ".pre-commit-config.yaml",
 ]  # fmt: skip
-DRAWS_PER_TEST = 100  # three tests: 300 draws, spread over the xdist workers
+# Three tests: 300 draws in `nox -s full` (CI), spread over the xdist workers; the fast
+# `nox` session draws fewer (GROUNDWORK_NAME_DRAWS).
+DRAWS_PER_TEST = int(os.environ.get("GROUNDWORK_NAME_DRAWS", "100"))
 
 
 def _names_from_jinja(variable: str) -> set[str]:
