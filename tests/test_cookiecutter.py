@@ -221,3 +221,35 @@ class TestBackstage:
         values = steps["fetch:cookiecutter"]["input"]["values"]
         for name in (k for k in COOKIECUTTER if not k.startswith("_")):
             assert values[name] == "${{ parameters.%s }}" % name  # noqa: UP031 - Backstage syntax
+
+
+class TestRecordedSource:
+    """The answers file records an address `copier update` can reach later."""
+
+    @pytest.fixture(name="hook")
+    def _hook(self) -> Any:
+        import importlib
+        import sys
+
+        sys.path.insert(0, str(TEMPLATE_ROOT / "hooks"))
+        try:
+            return importlib.import_module("cookiecutter_to_copier")
+        finally:
+            sys.path.remove(str(TEMPLATE_ROOT / "hooks"))
+
+    def test_a_url_given_is_recorded_as_given(self, hook: Any, tmp_path: Path) -> None:
+        url = "https://git.example.invalid/platform/groundwork.git"
+        assert hook.template_address({"_template": url}, tmp_path) == url
+
+    def test_a_local_checkout_records_its_published_remote(self, hook: Any, tmp_path: Path) -> None:
+        url = "https://git.example.invalid/platform/groundwork.git"
+        git("init", "--quiet", cwd=tmp_path)
+        git("remote", "add", "origin", url, cwd=tmp_path)
+        assert hook.template_address({"_template": "."}, tmp_path) == url
+
+    def test_a_local_checkout_without_a_url_remote_records_its_path(
+        self, hook: Any, tmp_path: Path
+    ) -> None:
+        git("init", "--quiet", cwd=tmp_path)
+        git("remote", "add", "origin", "/srv/git/groundwork", cwd=tmp_path)
+        assert hook.template_address({"_template": "."}, tmp_path) == str(tmp_path)
