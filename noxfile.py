@@ -89,3 +89,15 @@ def generate(session: nox.Session, architecture: str, broker: str) -> None:
         "-d", f"architecture={architecture}", "-d", f"broker={broker}",
         str(ROOT), str(destination),
     )  # fmt: skip
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Template benchmarks: render vs a trivial template, time to green, updates, the matrix.
+
+    `nox -s bench -- render green --runs 5`; the full matrix only with `-- matrix
+    --run-matrix` (~20 min) or read from a report with `-- matrix --junit PATH`.
+    Prints a table and writes build/bench/template-<time>.json.
+    """
+    install(session)
+    session.run("python", "bench/template_bench.py", *session.posargs)

@@ -1,0 +1,327 @@
+"""Benchmarks of the template itself: render, time to green, update, the test matrix.
+
+Run through `nox -s bench -- [parts] [options]` (parts: render green update matrix; all but
+matrix by default). Every subject of a part is measured side by side in the same round, the
+order rotating from round to round, after one warm-up round: on a shared, noisy machine the
+ratio between subjects stays fair even when absolute times drift. Prints a table and writes
+build/bench/template-<time>.json. Figures are reported, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from gitrepo import commit_all, git  # noqa: E402
+from matrix import COPIER_CONFIG  # noqa: E402
+
+ARCHITECTURES = list(COPIER_CONFIG["architecture"]["choices"].values())
+RESULTS = ROOT / "build" / "bench"
+COPIER = [sys.executable, "-m", "copier"]
+TRIVIAL_FILES = 20
+
+
+# --- measuring -----------------------------------------------------------------------
+
+
+def summary(samples: list[float]) -> dict[str, Any]:
+    """Median and spread (min, max, and the half-range as a share of the median)."""
+    median = statistics.median(samples)
+    spread = (max(samples) - min(samples)) / 2 / median if median else 0.0
+    return {"median": round(median, 3), "min": round(min(samples), 3),
+            "max": round(max(samples), 3), "spread_pct": round(100 * spread, 1),
+            "runs": [round(s, 3) for s in samples]}  # fmt: skip
+
+
+def rounds(
+    subjects: dict[str, Callable[[Path], dict[str, float]]], runs: int, scratch: Path
+) -> dict[str, dict[str, list[float]]]:
+    """One warm-up round, then `runs` rounds; each subject returns {step: seconds}."""
+    names = list(subjects)
+    samples: dict[str, dict[str, list[float]]] = {name: {} for name in names}
+    for round_number in range(runs + 1):
+        shift = round_number % len(names)
+        for name in names[shift:] + names[:shift]:
+            where = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=scratch))
+            steps = subjects[name](where)
+            shutil.rmtree(where, ignore_errors=True)
+            label = "warm-up" if round_number == 0 else f"run {round_number}/{runs}"
+            print(f"  {label:>9} {name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()),
+                  flush=True)  # fmt: skip
+            if round_number:
+                for step, seconds in steps.items():
+                    samples[name].setdefault(step, []).append(seconds)
+    return samples
+
+
+def timed(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(
+            f"`{' '.join(command)}` failed in {cwd} (exit {result.returncode})\n"
+            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+    return elapsed
+
+
+def project_env(**extra: str) -> dict[str, str]:
+    """The generated project's environment: the shared uv cache, offline, no downloads."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("VIRTUAL_ENV", "UV_PROJECT", "PYTHONPATH", "NOX_"))}  # fmt: skip
+    env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", UV_OFFLINE="1", **extra)
+    return env
+
+
+# --- the subjects --------------------------------------------------------------------
+
+
+def template_clone(scratch: Path) -> Path:
+    """The working tree committed in a clone of its own (as the tests do), tags included."""
+    from conftest import clone_working_tree
+
+    return clone_working_tree(scratch / "groundwork")
+
+
+def trivial_template(scratch: Path) -> Path:
+    """A Copier template of TRIVIAL_FILES small templated files in a few folders, one commit."""
+    template = scratch / "trivial"
+    (template / "template").mkdir(parents=True)
+    (template / "copier.yml").write_text(
+        "_subdirectory: template\n_templates_suffix: .jinja\n"
+        "project_name:\n  type: str\n  default: Acme Shop\n"
+        "project_slug:\n  type: str\n"
+        "  default: \"{{ project_name | lower | replace(' ', '-') }}\"\n"
+    )
+    (template / "template" / "{{ _copier_conf.answers_file }}.jinja").write_text(
+        "{{ _copier_answers | to_nice_yaml }}"
+    )
+    for number in range(TRIVIAL_FILES - 1):
+        folder = template / "template" / ("src", "tests", "docs", "deploy")[number % 4]
+        folder.mkdir(exist_ok=True)
+        (folder / f"module_{number}.py.jinja").write_text(
+            f'"""Module {number} of {{{{ project_name }}}}."""\n\n'
+            f'NAME = "{{{{ project_slug }}}}-{number}"\n'
+        )
+    git("init", "--quiet", "--initial-branch=main", cwd=template)
+    commit_all(template, "Trivial template")
+    return template
+
+
+def copy(template: Path, destination: Path, *data: str, ref: str = "HEAD") -> float:
+    answers = [arg for item in data for arg in ("-d", item)]
+    return timed([*COPIER, "copy", "--defaults", "--quiet", "--vcs-ref", ref,
+                  *answers, str(template), str(destination)])  # fmt: skip
+
+
+def init_git(project: Path) -> None:
+    git("init", "--quiet", "--initial-branch=main", cwd=project)
+    commit_all(project, "Generate")
+
+
+def bench_render(scratch: Path, runs: int, architectures: list[str]) -> dict[str, Any]:
+    groundwork, trivial = template_clone(scratch), trivial_template(scratch)
+    subjects: dict[str, Callable[[Path], dict[str, float]]] = {
+        "trivial-20-files": lambda where: {"render": copy(trivial, where / "p")},
+    }
+    for architecture in architectures:
+        subjects[architecture] = lambda where, a=architecture: {
+            "render": copy(groundwork, where / "p", f"architecture={a}")
+        }
+    samples = rounds(subjects, runs, scratch)
+    files = {}
+    for architecture in architectures:
+        destination = scratch / f"count-{architecture}"
+        copy(groundwork, destination, f"architecture={architecture}")
+        files[architecture] = sum(1 for p in destination.rglob("*") if p.is_file())
+    trivial_runs = samples["trivial-20-files"]["render"]
+    result: dict[str, Any] = {"trivial-20-files": summary(trivial_runs)}
+    for architecture in architectures:
+        mine = samples[architecture]["render"]
+        # Each round's ratio, then their median: both sides saw the same load.
+        ratios = [a / b for a, b in zip(mine, trivial_runs, strict=True)]
+        result[architecture] = {**summary(mine), "files": files[architecture],
+                                "ratio_to_trivial": summary(ratios)}  # fmt: skip
+    return result
+
+
+def python_for(version: str = "3.11") -> str:
+    from conftest import python_for as find
+
+    return find(version)
+
+
+def bench_green(scratch: Path, runs: int, architectures: list[str]) -> dict[str, Any]:
+    """copy -> uv sync (offline, warm cache) -> quick tests, and -> every full check."""
+    groundwork = template_clone(scratch)
+    python = python_for()
+    env = project_env()
+    uv_run = ["uv", "run", "--no-sync", "--all-packages"]
+
+    def green(where: Path, architecture: str) -> dict[str, float]:
+        project = where / "p"
+        steps = {"copy": copy(groundwork, project, f"architecture={architecture}")}
+        init_git(project)
+        steps["sync"] = timed(["uv", "sync", "--all-packages", "--python", python], project, env)
+        # The generated `tests` session's selection, without nox's own start-up.
+        steps["quick_tests"] = timed(
+            [*uv_run, "pytest", "-q", "-m", "not integration and not e2e"], project, env
+        )
+        steps["ruff"] = timed([*uv_run, "ruff", "check", "."], project, env) + timed(
+            [*uv_run, "ruff", "format", "--check", "."], project, env
+        )
+        steps["mypy_cold"] = timed([*uv_run, "mypy"], project, env)
+        steps["mypy_warm"] = timed([*uv_run, "mypy"], project, env)
+        steps["contracts"] = timed([*uv_run, "lint-imports"], project, env)
+        steps["to_quick_green"] = steps["copy"] + steps["sync"] + steps["quick_tests"]
+        steps["to_full_green"] = steps["to_quick_green"] + sum(
+            steps[k] for k in ("ruff", "mypy_cold", "contracts")
+        )
+        return steps
+
+    subjects = {a: (lambda where, a=a: green(where, a)) for a in architectures}
+    samples = rounds(subjects, runs, scratch)
+    return {a: {step: summary(values) for step, values in samples[a].items()} for a in samples}
+
+
+def bench_update(scratch: Path, runs: int, architectures: list[str]) -> dict[str, Any]:
+    """`copier update` from the previous release to HEAD, and an architecture switch at HEAD."""
+    from releases import load_releases, tag_releases
+
+    released = tag_releases(template_clone(scratch), load_releases())
+    previous = list(released.releases)[-1]
+    target = next((a for a in architectures if a != ARCHITECTURES[0]), ARCHITECTURES[-1])
+    update = [*COPIER, "update", "--defaults", "--quiet", "--skip-answered"]
+
+    def from_release(where: Path) -> dict[str, float]:
+        project = where / "p"
+        copy(released.path, project, ref=previous)
+        init_git(project)
+        return {"update": timed([*update, "--vcs-ref", released.head], project)}
+
+    def switch(where: Path) -> dict[str, float]:
+        project = where / "p"
+        copy(released.path, project, ref=released.head)
+        init_git(project)
+        return {"update": timed([*update, "--vcs-ref", released.head, "-d",
+                                 f"architecture={target}"], project)}  # fmt: skip
+
+    subjects = {f"from-{previous}-to-head": from_release, f"switch-to-{target}": switch}
+    samples = rounds(subjects, runs, scratch)
+    return {name: summary(steps["update"]) for name, steps in samples.items()}
+
+
+def bench_matrix(junit: Path | None, run_it: bool) -> dict[str, Any]:
+    """Wall time and the slowest 15 tests of the full matrix, from a JUnit XML report."""
+    if run_it:
+        junit = RESULTS / "matrix-junit.xml"
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider",
+                        f"--junitxml={junit}"], cwd=ROOT, check=False)  # fmt: skip
+        wall = time.perf_counter() - started
+    else:
+        wall = None
+    if junit is None or not junit.exists():
+        return {"skipped": "no report: pass --junit PATH, or --run-matrix to run it (~20 min)"}
+    suite = ET.parse(junit).getroot()
+    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+    cases = [(float(c.get("time", 0)), f"{c.get('classname')}::{c.get('name')}")
+             for c in suite.iter("testcase")]  # fmt: skip
+    cases.sort(reverse=True)
+    return {"report": str(junit), "tests": len(cases),
+            "wall_seconds": round(wall if wall is not None else float(suite.get("time", 0)), 1),
+            "test_seconds_sum": round(sum(t for t, _ in cases), 1),
+            "slowest": [{"test": name, "seconds": round(t, 1)}
+                        for t, name in cases[:15]]}  # fmt: skip
+
+
+# --- report --------------------------------------------------------------------------
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = []
+    if "render" in results:
+        lines += [
+            "",
+            "render (copier copy --defaults, s)       median  min    max    spread  ratio",
+        ]
+        for name, row in results["render"].items():
+            ratio = row.get("ratio_to_trivial", {}).get("median")
+            files = f" ({row['files']} files)" if "files" in row else ""
+            lines.append(f"  {name + files:<38} {row['median']:6.2f} {row['min']:6.2f} "
+                         f"{row['max']:6.2f} {row['spread_pct']:5.1f}%  "
+                         f"{'' if ratio is None else f'{ratio:.2f}x'}")  # fmt: skip
+    if "green" in results:
+        lines += ["", "time to green (s, median [min-max])"]
+        for architecture, steps in results["green"].items():
+            lines.append(f"  {architecture}")
+            for step, row in steps.items():
+                lines.append(
+                    f"    {step:<16} {row['median']:6.2f} [{row['min']:.2f}-{row['max']:.2f}]"
+                )
+    if "update" in results:
+        lines += ["", "copier update (s, median [min-max])"]
+        for name, row in results["update"].items():
+            lines.append(f"  {name:<38} {row['median']:6.2f} [{row['min']:.2f}-{row['max']:.2f}]")
+    if "matrix" in results:
+        matrix = results["matrix"]
+        lines += ["", "template test matrix"]
+        if "skipped" in matrix:
+            lines.append(f"  {matrix['skipped']}")
+        else:
+            lines.append(
+                f"  {matrix['tests']} tests, wall {matrix['wall_seconds']} s, "
+                f"sum of test times {matrix['test_seconds_sum']} s ({matrix['report']})"
+            )
+            lines += [f"  {row['seconds']:7.1f} s  {row['test']}" for row in matrix["slowest"]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("parts", nargs="*", default=["render", "green", "update", "matrix"],
+                        choices=["render", "green", "update", "matrix"])  # fmt: skip
+    parser.add_argument("--runs", type=int, default=5, help="measured rounds after the warm-up")
+    parser.add_argument("--architectures", default=",".join(ARCHITECTURES))
+    parser.add_argument("--junit", type=Path, help="the full matrix's JUnit XML to read")
+    parser.add_argument("--run-matrix", action="store_true", help="run the full matrix (~20 min)")
+    options = parser.parse_args(argv)
+    architectures = options.architectures.split(",")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(),
+                                           "load_before": os.getloadavg()}}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="groundwork-bench-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        for part in dict.fromkeys(options.parts):
+            print(f"== {part}", flush=True)
+            if part == "matrix":
+                results[part] = bench_matrix(options.junit, options.run_matrix)
+                continue
+            bench = {"render": bench_render, "green": bench_green, "update": bench_update}[part]
+            (scratch / part).mkdir()
+            results[part] = bench(scratch / part, options.runs, architectures)
+    results["machine"]["load_after"] = os.getloadavg()
+    destination = RESULTS / f"template-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    destination.write_text(json.dumps(results, indent=2))
+    print(table(results))
+    print(f"\nwritten: {destination}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
