@@ -6,7 +6,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,45 @@ def _template_clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 Render = Callable[..., Path]
+
+
+@contextmanager
+def fast_copier() -> Iterator[None]:
+    """Copier without two per-file costs that change no output, for renders into a folder
+    outside git (tests/test_names.py renders with and without it and compares the bytes).
+
+    - Copier compiles every path segment, and the answers file's name once per segment, from
+      source each time (~2,800 compilations for one project, most of a render): here each
+      distinct string is compiled once per render. The yield tag's reset, which Copier's
+      extension does while compiling, is repeated on a cache hit.
+    - After each file Copier runs `git config` in the destination to mirror the executable
+      bit into its index, a no-op outside a git repository: skipped.
+    """
+    import copier._main as copier_main
+    from copier._jinja_ext import SandboxedEnvironment, get_yield_context
+
+    plain = SandboxedEnvironment.from_string
+    git_available = copier_main.is_git_available
+    caches: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+    def from_string(self: Any, source: Any, globals: Any = None, template_class: Any = None):
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return plain(self, source, globals, template_class)
+        cache = caches.setdefault(self, {})
+        if source in cache:
+            reset = get_yield_context(self)
+            reset.yield_name, reset.yield_iterable = None, None
+            return cache[source]
+        cache[source] = plain(self, source)
+        return cache[source]
+
+    SandboxedEnvironment.from_string = from_string  # type: ignore[method-assign]
+    copier_main.is_git_available = lambda: False
+    try:
+        yield
+    finally:
+        SandboxedEnvironment.from_string = plain  # type: ignore[method-assign]
+        copier_main.is_git_available = git_available
 
 
 @pytest.fixture(name="render")

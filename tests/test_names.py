@@ -9,9 +9,12 @@ checks in tests/test_generated.py's matrix.
 
 from __future__ import annotations
 
+import filecmp
+import io
 import os
 import re
 import subprocess
+import tarfile
 import tempfile
 import tomllib
 from pathlib import Path
@@ -20,7 +23,7 @@ from typing import Any
 import copier
 import pytest
 import yaml
-from conftest import COPIER_CONFIG, TEMPLATE_ROOT, find_tool
+from conftest import COPIER_CONFIG, TEMPLATE_ROOT, fast_copier, find_tool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -112,13 +115,30 @@ def generated_ruff(project: Path) -> list[str]:
     return ["uv", "tool", "run", "--from", pin, "ruff"]
 
 
-def check_names(template_clone: Path, chosen: dict[str, Any]) -> None:
+@pytest.fixture(name="template_tree", scope="session")
+def _template_tree(template_clone: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The clone's HEAD as plain files: Copier renders a folder in place, where it would clone
+    a git template once per draw. Only the answers file's _commit differs (ruff skips it)."""
+    tree = tmp_path_factory.mktemp("names-template") / "groundwork"
+    archive = subprocess.run(["git", "archive", "HEAD"], cwd=template_clone, check=True,
+                             capture_output=True).stdout  # fmt: skip
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tree, filter="tar")
+    return tree
+
+
+def render_for_ruff(template: Path, chosen: dict[str, Any], project: Path) -> None:
+    with fast_copier():
+        copier.run_copy(
+            str(template), project, data=chosen, defaults=True, quiet=True,
+            exclude=NOT_CHECKED_HERE,
+        )  # fmt: skip
+
+
+def check_names(template_tree: Path, chosen: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as destination:
         project = Path(destination)
-        copier.run_copy(
-            str(template_clone), project, data=chosen, defaults=True, vcs_ref="HEAD",
-            quiet=True, exclude=NOT_CHECKED_HERE,
-        )  # fmt: skip
+        render_for_ruff(template_tree, chosen, project)
         recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
         assert recorded["contexts"] == chosen["contexts"]
         for toml_file in project.rglob("*.toml"):
@@ -145,18 +165,18 @@ class TestNames:
     @HYPOTHESIS
     @given(chosen=answers())
     def test_drawn_contexts_and_project_names(
-        self, template_clone: Path, chosen: dict[str, Any]
+        self, template_tree: Path, chosen: dict[str, Any]
     ) -> None:
         """1-5 contexts of mixed lengths, any architecture, a drawn project name."""
-        check_names(template_clone, chosen)
+        check_names(template_tree, chosen)
 
     @HYPOTHESIS
     @given(chosen=answers(long_package=True))
     def test_drawn_names_with_the_longest_package(
-        self, template_clone: Path, chosen: dict[str, Any]
+        self, template_tree: Path, chosen: dict[str, Any]
     ) -> None:
         """The import prefix at its maximum length, with any contexts."""
-        check_names(template_clone, chosen)
+        check_names(template_tree, chosen)
 
     @HYPOTHESIS
     @given(
@@ -165,12 +185,12 @@ class TestNames:
                        unique=True),
     )  # fmt: skip
     def test_drawn_names_beside_the_example_contexts(
-        self, template_clone: Path, chosen: dict[str, Any], extra: list[str]
+        self, template_tree: Path, chosen: dict[str, Any], extra: list[str]
     ) -> None:
         """catalog and billing (the example flow) beside names of the maximum length."""
         contexts = ["catalog", "billing", *(n for n in extra if n not in ("catalog", "billing"))]
         check_names(
-            template_clone, {"project_name": chosen["project_name"], "contexts": contexts[:5]}
+            template_tree, {"project_name": chosen["project_name"], "contexts": contexts[:5]}
         )
 
 
@@ -186,6 +206,26 @@ class TestNames:
         ),
     ],
 )  # fmt: skip
-def test_known_long_names(template_clone: Path, chosen: dict[str, Any]) -> None:
+def test_known_long_names(template_tree: Path, chosen: dict[str, Any]) -> None:
     """The names that broke lint before the length rules existed."""
-    check_names(template_clone, chosen)
+    check_names(template_tree, chosen)
+
+
+def test_a_draw_renders_what_copier_renders_from_the_git_ref(
+    template_clone: Path, template_tree: Path, tmp_path: Path
+) -> None:
+    """The speed-ups above (a plain folder, fast_copier) change no rendered byte."""
+    chosen = {"contexts": ["catalog", "billing", "s" * MAX_NAME_LENGTH], "architecture": "hybrid",
+              "services": ["billing"]}  # fmt: skip
+    render_for_ruff(template_tree, chosen, tmp_path / "fast")
+    copier.run_copy(str(template_clone), tmp_path / "plain", data=chosen, defaults=True,
+                    vcs_ref="HEAD", quiet=True, exclude=NOT_CHECKED_HERE)  # fmt: skip
+    fast = sorted(p.relative_to(tmp_path / "fast") for p in (tmp_path / "fast").rglob("*"))
+    plain = sorted(p.relative_to(tmp_path / "plain") for p in (tmp_path / "plain").rglob("*"))
+    assert fast == plain
+    files = [str(p) for p in fast if (tmp_path / "fast" / p).is_file()]
+    _, differ, errors = filecmp.cmpfiles(
+        tmp_path / "fast", tmp_path / "plain", files, shallow=False
+    )
+    assert (differ, errors) == ([".copier-answers.yml"], [])  # _commit: only the git ref has one
+    assert len(files) > 50
