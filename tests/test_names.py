@@ -211,21 +211,35 @@ def test_known_long_names(template_tree: Path, chosen: dict[str, Any]) -> None:
     check_names(template_tree, chosen)
 
 
-def test_a_draw_renders_what_copier_renders_from_the_git_ref(
-    template_clone: Path, template_tree: Path, tmp_path: Path
-) -> None:
-    """The speed-ups above (a plain folder, fast_copier) change no rendered byte."""
-    chosen = {"contexts": ["catalog", "billing", "s" * MAX_NAME_LENGTH], "architecture": "hybrid",
-              "services": ["billing"]}  # fmt: skip
-    render_for_ruff(template_tree, chosen, tmp_path / "fast")
-    copier.run_copy(str(template_clone), tmp_path / "plain", data=chosen, defaults=True,
-                    vcs_ref="HEAD", quiet=True, exclude=NOT_CHECKED_HERE)  # fmt: skip
-    fast = sorted(p.relative_to(tmp_path / "fast") for p in (tmp_path / "fast").rglob("*"))
-    plain = sorted(p.relative_to(tmp_path / "plain") for p in (tmp_path / "plain").rglob("*"))
-    assert fast == plain
-    files = [str(p) for p in fast if (tmp_path / "fast" / p).is_file()]
-    _, differ, errors = filecmp.cmpfiles(
-        tmp_path / "fast", tmp_path / "plain", files, shallow=False
-    )
-    assert (differ, errors) == ([".copier-answers.yml"], [])  # _commit: only the git ref has one
+@pytest.mark.parametrize(
+    ("chosen", "exclude"),
+    [
+        pytest.param({"contexts": ["catalog", "billing", "s" * MAX_NAME_LENGTH],
+                      "architecture": "hybrid", "services": ["billing"]},
+                     NOT_CHECKED_HERE, id="a-draw"),
+        pytest.param({"architecture": "microservices", "broker": "rabbitmq", "ci": "gitlab",
+                      "contexts": ["catalog", "billing", "orders"]}, [], id="every-file"),
+    ],
+)  # fmt: skip
+def test_fast_renders_write_what_copier_writes(
+    template_clone: Path, template_tree: Path, tmp_path: Path, chosen: dict[str, Any],
+    exclude: list[str],
+) -> None:  # fmt: skip
+    """The speed-ups (a plain folder here, fast_copier here and in the `render` fixture)
+    change no rendered byte: only the answers file's _commit and _src_path differ."""
+    plain, from_ref, from_tree = tmp_path / "plain", tmp_path / "ref", tmp_path / "tree"
+    copier.run_copy(str(template_clone), plain, data=chosen, defaults=True, vcs_ref="HEAD",
+                    quiet=True, exclude=exclude)  # fmt: skip
+    with fast_copier():
+        copier.run_copy(str(template_clone), from_ref, data=chosen, defaults=True,
+                        vcs_ref="HEAD", quiet=True, exclude=exclude)  # fmt: skip
+        copier.run_copy(str(template_tree), from_tree, data=chosen, defaults=True, quiet=True,
+                        exclude=exclude)  # fmt: skip
+    files = sorted(str(p.relative_to(plain)) for p in plain.rglob("*") if p.is_file())
     assert len(files) > 50
+    for fast, differ_expected in ((from_ref, []), (from_tree, [".copier-answers.yml"])):
+        assert files == sorted(str(p.relative_to(fast)) for p in fast.rglob("*") if p.is_file())
+        _, differ, errors = filecmp.cmpfiles(plain, fast, files, shallow=False)
+        assert (differ, errors) == (differ_expected, [])
+        modes = [f for f in files if (plain / f).stat().st_mode != (fast / f).stat().st_mode]
+        assert modes == []
