@@ -51,7 +51,7 @@ def tests(session: nox.Session) -> None:
     """
     install(session)
     session.run(
-        "pytest", "-n", "2", "-m", "not integration and not update",
+        "pytest", "-n", "2", "--dist", "worksteal", "-m", "not integration and not update",
         *session.posargs,
         env={
             "GROUNDWORK_MATRIX": os.environ.get("GROUNDWORK_MATRIX", "default"),
@@ -64,7 +64,7 @@ def tests(session: nox.Session) -> None:
 def full(session: nox.Session) -> None:
     """Everything CI runs: every combination, integration against real servers, updates."""
     install(session)
-    session.run("pytest", "-n", "2", "--durations=15", *session.posargs)
+    session.run("pytest", "-n", "2", "--dist", "worksteal", "--durations=15", *session.posargs)
 
 
 @nox.session(default=False)
@@ -72,8 +72,9 @@ def updates(session: nox.Session) -> None:
     """Only the update scenarios and fleet tooling (copier update between real tags)."""
     install(session)
     session.run(
-        "pytest", "-n", "2", "-m", "update", "tests/test_update.py", "tests/test_switches.py",
-        "tests/test_update_entry.py", "tests/test_update_job.py", *session.posargs,
+        "pytest", "-n", "2", "--dist", "worksteal", "-m", "update", "tests/test_update.py",
+        "tests/test_switches.py", "tests/test_update_entry.py", "tests/test_update_job.py",
+        *session.posargs,
     )  # fmt: skip
 
 

@@ -209,6 +209,21 @@ def _released_template(tmp_path_factory: pytest.TempPathFactory):
     return tag_releases(clone, load_releases())
 
 
+# Minutes-long tests: renders with the project's own checks, real servers, update chains,
+# hypothesis draws. Collected first so that, with `--dist worksteal` (noxfile.py), the two
+# workers start on them and end together on short tests, not one waiting on a late long one.
+SLOW_MARKERS = {"generated", "integration", "update"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def is_slow(item: pytest.Item) -> bool:
+        if SLOW_MARKERS & {marker.name for marker in item.iter_markers()}:
+            return True
+        return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
+
+    items.sort(key=lambda item: not is_slow(item))  # stable: file order within each group
+
+
 # Update tests record these properties; the summary adds them up across xdist workers.
 UPDATE_PROPERTIES = ("update_scenario", "update_steps", "team_lines_checked")
 _SESSION_STARTED = pytest.StashKey[float]()
