@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import copier
 import pytest
 import yaml
-from conftest import Render
+from conftest import Render, fast_copier
 from matrix import MATRIX, narrowed
 
 # Jinja as written in our templates: `{{ name`, `{%- if`. Mermaid's `{{label}}` (a hexagon)
@@ -23,10 +24,17 @@ def all_files(project: Path) -> list[Path]:
     return [path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts]
 
 
-@pytest.fixture(name="project", params=narrowed())
-def _project(request: pytest.FixtureRequest, render: Render) -> tuple[Path, dict[str, Any]]:
+@pytest.fixture(name="project", scope="session", params=narrowed())
+def _project(
+    request: pytest.FixtureRequest, template_clone: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, Any]]:
+    """One render per combination (per xdist worker): the tests of TestRender only read it."""
     answers = MATRIX[request.param].answers
-    return render(**answers), answers
+    destination = tmp_path_factory.mktemp(request.param) / "project"
+    with fast_copier():
+        copier.run_copy(str(template_clone), destination, data=answers, defaults=True,
+                        vcs_ref="HEAD", quiet=True)  # fmt: skip
+    return destination, answers
 
 
 class TestRender:
