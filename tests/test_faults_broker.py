@@ -20,25 +20,20 @@ from services import postgres_database, rabbitmq_url, redis_url
 REDIS_DB = 1  # this module's own Redis db number
 
 
-@pytest.fixture(name="project", scope="module")
-def _project(template_clone: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def render_default(template_clone: Path, destination: Path) -> Path:
     import copier
 
-    project = tmp_path_factory.mktemp("faults") / "project"
     copier.run_copy(
-        str(template_clone), project, data=MATRIX["default"].answers, defaults=True,
+        str(template_clone), destination, data=MATRIX["default"].answers, defaults=True,
         vcs_ref="HEAD", quiet=True,
     )  # fmt: skip
-    init_git(project)
-    uv_sync(project, "3.11")
-    return project
+    init_git(destination)
+    uv_sync(destination, "3.11")
+    return destination
 
 
-@pytest.mark.integration
-@pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
-def test_generated_broker_fault_tests_pass(
-    project: Path, broker: str, record_property: Any
-) -> None:
+def run_fault_tests(project: Path, broker: str) -> list[str]:
+    """The project's broker fault tests on one broker; returns the figures they print."""
     with postgres_database() as database_url:
         broker_context = redis_url(REDIS_DB) if broker == "redis" else rabbitmq_url()
         with broker_context as broker_url:
@@ -51,8 +46,18 @@ def test_generated_broker_fault_tests_pass(
                 project, env=env,
             )  # fmt: skip
     summary = result.stdout.strip().splitlines()[-1]
-    figures = [line for line in result.stdout.splitlines() if line.startswith("faults ")]
-    record_property("faults", figures)
-    print("\n".join(figures))
     assert "2 passed" in summary, summary
     assert "skipped" not in summary, f"fault tests skipped with servers present: {summary}"
+    return [line for line in result.stdout.splitlines() if line.startswith("faults ")]
+
+
+@pytest.mark.integration
+def test_generated_broker_fault_tests_pass_on_redis_and_rabbitmq(
+    template_clone: Path, tmp_path: Path, record_property: Any
+) -> None:
+    """One test, so that one render and one sync serve both brokers under pytest-xdist."""
+    project = render_default(template_clone, tmp_path / "project")
+    for broker in ("redis", "rabbitmq"):
+        figures = run_fault_tests(project, broker)
+        record_property(f"faults_{broker}", figures)
+        print("\n".join(figures))
