@@ -25,7 +25,10 @@ from conftest import Render, project_env, uv_sync
 from services import postgres_database, redis_url
 
 BOUND = 2.5  # seconds: the 2 s, with a margin for a loaded CI machine
-SLACK = 1.0  # seconds: OTEL_SHUTDOWN_TIMEOUT (0.5 s), with a margin
+# Seconds a hung collector may add: OTEL_SHUTDOWN_TIMEOUT (0.5 s) with a margin, plus a quarter
+# of Celery's own time, which a loaded machine stretches (9 s measured at load 15 on 2 cores).
+SLACK = 1.0
+LOADED_SHARE = 0.25
 REDIS_DB = 5  # this module's own Redis db (tests/matrix.py holds the others)
 STARTUP_TIMEOUT = 90.0
 
@@ -169,6 +172,7 @@ def test_api_and_worker_exit_within_two_seconds_with_the_collector_down(
         name: (tmp_path / f"{name}.log").read_text(errors="replace")[-3000:] for name in processes
     }
     assert exited.get("api", 99) < BOUND, f"API: {exited}\n{logs['api']}"
-    assert exited.get("worker", 99) < exited.get("untraced", 0) + SLACK, (
+    untraced = exited.get("untraced", 0)
+    assert exited.get("worker", 99) < untraced * (1 + LOADED_SHARE) + SLACK, (
         f"a hung collector slowed the worker: {exited}\n{logs['worker']}"
     )
