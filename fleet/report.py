@@ -350,8 +350,12 @@ def main(argv: list[str] | None = None) -> int:
         f"written {arguments.json} and {arguments.markdown}"
     )
     if summary["over_threshold"]:
-        print(f"{summary['over_threshold']} more than {arguments.max_behind} releases behind: "
-              + ", ".join(summary["over_threshold_paths"]), file=sys.stderr)  # fmt: skip
+        print(
+            f"{summary['over_threshold']} repositories more than {arguments.max_behind} "
+            f"releases behind {summary['newest_release']}: "
+            + ", ".join(summary["over_threshold_paths"]),
+            file=sys.stderr,
+        )
         return 1
     if arguments.fail_on_unreadable and summary["unreadable"]:
         print(f"{summary['unreadable']} repositories could not be read", file=sys.stderr)
