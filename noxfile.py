@@ -82,12 +82,12 @@ def fleet(session: nox.Session) -> None:
     """Fleet report: `nox -s fleet -- <repositories or files listing them> [--max-behind N]`.
 
     One row per generated repository (release, releases behind, architecture, drift,
-    conflicts, update job), as a table and build/fleet-report.{json,md}; see fleet/report.py.
+    conflicts, update job), as a table and build/fleet-report.{json,md}: scripts/fleet_report.py.
     """
     if not session.posargs:
         session.error("name the repositories: nox -s fleet -- ../repos/* [--max-behind N]")
     install(session)
-    session.run("python", str(ROOT / "fleet" / "report.py"), *session.posargs)
+    session.run("python", str(ROOT / "scripts" / "fleet_report.py"), *session.posargs)
 
 
 @nox.session(default=False)

@@ -1,4 +1,4 @@
-"""The fleet report (`nox -s fleet`, fleet/report.py) over a fleet made in the test.
+"""The fleet report (`nox -s fleet`, scripts/fleet_report.py) over a fleet made in the test.
 
 Thirteen repositories: rendered from three releases of a tagged template clone (0.1.0 and 0.2.0
 from releases.toml, the work under test as 99.0.0), then copied and changed the ways a real
@@ -29,7 +29,7 @@ from conftest import TEMPLATE_ROOT, clone_working_tree, init_git
 from gitrepo import commit_all, git
 from releases import ReleasedTemplate, load_releases, tag_releases
 
-REPORT = TEMPLATE_ROOT / "fleet" / "report.py"
+REPORT = TEMPLATE_ROOT / "scripts" / "fleet_report.py"
 NEWEST = list(load_releases())[-1]
 BEHIND = {version: len(load_releases()) - i - 1 for i, version in enumerate(load_releases())}
 FULL_JOBS = {"github": ["github-workflow", "renovate"], "gitlab": ["gitlab-job", "renovate"],
@@ -221,10 +221,10 @@ class TestFleetReport:
 
 
 def test_the_nox_session_runs_the_report() -> None:
-    """`nox -s fleet -- ...` runs fleet/report.py with what follows `--`."""
+    """`nox -s fleet -- ...` runs scripts/fleet_report.py with what follows `--`."""
     noxfile = (TEMPLATE_ROOT / "noxfile.py").read_text()
     assert "def fleet(session: nox.Session)" in noxfile
-    assert 'str(ROOT / "fleet" / "report.py"), *session.posargs' in noxfile
+    assert 'str(ROOT / "scripts" / "fleet_report.py"), *session.posargs' in noxfile
 
 
 @pytest.mark.skipif(
