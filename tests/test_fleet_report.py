@@ -144,80 +144,61 @@ def run_report(*args: str | Path) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-@pytest.fixture(name="fleet", scope="module")
-def _fleet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The fleet, and one run of the report over it that allows no release behind."""
+def test_the_report_over_the_test_fleet(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One test, so that pytest-xdist builds the fleet once: the JSON row by row, the
+    threshold, the table and the Markdown, then unreadable repositories alone."""
     clone = clone_working_tree(tmp_path_factory.mktemp("released") / "groundwork")
     template = tag_releases(clone, load_releases())
     root = tmp_path_factory.mktemp("fleet")
     listing, expected = make_fleet(template, root)
     output = root / "out"
-    started = time.perf_counter()
     result = run_report(listing, "--max-behind", "0", "--json", output / "fleet.json",
                         "--markdown", output / "fleet.md")  # fmt: skip
-    seconds = time.perf_counter() - started
-    return {"root": root, "expected": expected, "result": result, "seconds": seconds,
-            "output": output, "listing": listing}  # fmt: skip
 
+    # Every repository has the row it was made to have, in the order listed.
+    assert result.returncode in (0, 1), result.stderr
+    document = json.loads((output / "fleet.json").read_text())
+    found = {Path(row.pop("path")).name: row for row in document["repositories"]}
+    assert list(found) == list(expected)
+    assert len(found) >= 12
+    for name, want in expected.items():
+        got = found[name]
+        for key in ("reason", "drift_error"):  # the start of the message is enough
+            assert got[key].startswith(want[key]) if want[key] else got[key] == "", (name, got)
+        assert {k: v for k, v in got.items() if k not in ("reason", "drift_error")} == {
+            k: v for k, v in want.items() if k not in ("reason", "drift_error")
+        }, name
 
-def rows(fleet: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    assert fleet["result"].returncode in (0, 1), fleet["result"].stderr
-    document = json.loads((fleet["output"] / "fleet.json").read_text())
-    return {Path(row.pop("path")).name: row for row in document["repositories"]}
+    # legacy-* are on 0.1.0, a release behind 0.2.0: more than --max-behind 0, so exit 1.
+    assert result.returncode == 1, result.stderr
+    summary = document["summary"]
+    over = sorted(Path(p).name for p in summary["over_threshold_paths"])
+    assert over == ["legacy-rejected", "legacy-shop"]
+    assert summary | {"over_threshold_paths": None, "seconds": None} == {
+        "repositories": 13, "newest_release": NEWEST, "max_behind": 0, "unreadable": 4,
+        "drifted": 2, "drift_errors": 1, "with_conflicts": 2, "without_update_job": 0,
+        "over_threshold": 2, "over_threshold_paths": None, "seconds": None,
+    }  # fmt: skip
+    assert f"2 repositories more than 0 releases behind {NEWEST}: " in result.stderr
 
+    # The table and the Markdown have one line per repository.
+    markdown = (output / "fleet.md").read_text()
+    for name, want in expected.items():
+        line = next(line for line in result.stdout.splitlines() if line.endswith(name)
+                    or f"/{name}: " in line)  # fmt: skip
+        assert (want["project"] or "-") in line
+        assert sum(f"/{name} |" in row or f"/{name}: " in row
+                   for row in markdown.splitlines()) == 1, name  # fmt: skip
+    assert "not a groundwork project" in result.stdout
+    assert markdown.startswith("# Fleet report\n\n13 repositories, newest release")
 
-class TestFleetReport:
-    def test_every_repository_has_the_row_it_was_made_to_have(self, fleet: dict[str, Any]) -> None:
-        found, expected = rows(fleet), fleet["expected"]
-        assert list(found) == list(expected), "one row per listed repository, in order"
-        assert len(found) >= 12
-        for name, want in expected.items():
-            got = found[name]
-            for key in ("reason", "drift_error"):  # the start of the message is enough
-                assert got[key].startswith(want[key]) if want[key] else got[key] == "", (name, got)
-            assert {k: v for k, v in got.items() if k not in ("reason", "drift_error")} == {
-                k: v for k, v in want.items() if k not in ("reason", "drift_error")
-            }, name
-
-    def test_a_repository_over_the_threshold_fails_the_run(self, fleet: dict[str, Any]) -> None:
-        """legacy-* are on 0.1.0, a release behind 0.2.0: more than --max-behind 0."""
-        result = fleet["result"]
-        assert result.returncode == 1, result.stderr
-        summary = json.loads((fleet["output"] / "fleet.json").read_text())["summary"]
-        over = sorted(Path(p).name for p in summary["over_threshold_paths"])
-        assert over == ["legacy-rejected", "legacy-shop"]
-        assert summary | {"over_threshold_paths": None, "seconds": None} == {
-            "repositories": 13, "newest_release": NEWEST, "max_behind": 0, "unreadable": 4,
-            "drifted": 2, "drift_errors": 1, "with_conflicts": 2, "without_update_job": 0,
-            "over_threshold": 2, "over_threshold_paths": None, "seconds": None,
-        }  # fmt: skip
-        assert f"2 repositories more than 0 releases behind {NEWEST}: " in result.stderr
-
-    def test_the_table_and_the_markdown_show_every_row(self, fleet: dict[str, Any]) -> None:
-        table = fleet["result"].stdout
-        markdown = (fleet["output"] / "fleet.md").read_text()
-        for name, want in fleet["expected"].items():
-            line = next(line for line in table.splitlines() if line.endswith(name)
-                        or f"/{name}: " in line)  # fmt: skip
-            assert (want["project"] or "-") in line
-            assert sum(f"/{name} |" in row or f"/{name}: " in row
-                       for row in markdown.splitlines()) == 1, name  # fmt: skip
-        assert "not a groundwork project" in table
-        assert markdown.startswith("# Fleet report\n\n13 repositories, newest release")
-
-    def test_unreadable_repositories_alone_pass_unless_asked(
-        self, fleet: dict[str, Any], tmp_path: Path
-    ) -> None:
-        """No render needed; unreadable rows fail the run only with --fail-on-unreadable."""
-        root = fleet["root"]
-        paths = [
-            root / name for name in ("ledger-no-answers", "parcels-corrupt", "foreign", "gone")
-        ]
-        out = ["--json", tmp_path / "f.json", "--markdown", tmp_path / "f.md"]
-        assert run_report(*paths, "--max-behind", "0", *out).returncode == 0
-        failed = run_report(*paths, "--fail-on-unreadable", *out)
-        assert failed.returncode == 1
-        assert "4 repositories could not be read" in failed.stderr
+    # Unreadable rows alone (no render): they fail the run only with --fail-on-unreadable.
+    paths = [root / name for name in ("ledger-no-answers", "parcels-corrupt", "foreign", "gone")]
+    out = ["--json", output / "f.json", "--markdown", output / "f.md"]
+    assert run_report(*paths, "--max-behind", "0", *out).returncode == 0
+    failed = run_report(*paths, "--fail-on-unreadable", *out)
+    assert failed.returncode == 1
+    assert "4 repositories could not be read" in failed.stderr
 
 
 def test_the_nox_session_runs_the_report() -> None:
