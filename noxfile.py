@@ -79,6 +79,19 @@ def updates(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def fleet(session: nox.Session) -> None:
+    """Fleet report: `nox -s fleet -- <repositories or files listing them> [--max-behind N]`.
+
+    One row per generated repository (release, releases behind, architecture, drift,
+    conflicts, update job), as a table and build/fleet-report.{json,md}: scripts/fleet_report.py.
+    """
+    if not session.posargs:
+        session.error("name the repositories: nox -s fleet -- ../repos/* [--max-behind N]")
+    install(session)
+    session.run("python", str(ROOT / "scripts" / "fleet_report.py"), *session.posargs)
+
+
+@nox.session(default=False)
 @nox.parametrize("broker", BROKERS)
 @nox.parametrize("architecture", ARCHITECTURES)
 def generate(session: nox.Session, architecture: str, broker: str) -> None:

@@ -191,10 +191,12 @@ class TestUpdateMessages:
 
 
 def test_the_update_guide_shows_the_https_source_and_existing_scripts(render: Render) -> None:
-    """docs/updating.md: Renovate needs the https:// source; every script it names exists."""
+    """docs/updating.md: Renovate needs an https:// `_src_path`; every script it names exists."""
     project = render()
     guide = (project / "docs" / "updating.md").read_text()
-    assert "https://github.com/groundwork-dev/groundwork.git" in guide
+    # No address where nothing is published: the recorded `_src_path`, and the form it needs.
+    assert "groundwork-dev" not in guide
+    assert "`_src_path` must be the\n  https:// address your platform team publishes" in guide
     assert not re.search(r"gh:[\w-]+/", guide), "Renovate cannot read the gh: shorthand"
     scripts = set(re.findall(r"scripts/[\w.]+\.py", guide))
     assert scripts == {

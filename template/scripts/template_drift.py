@@ -26,6 +26,8 @@ import difflib
 import json
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -141,6 +143,31 @@ def render(
     return destination
 
 
+@contextmanager
+def recorded_render(
+    answers: dict[str, Any],
+    *,
+    name: str,
+    answers_file: str = ".copier-answers.yml",
+    template: str | None = None,
+) -> Iterator[Path]:
+    """The recorded template version rendered with the recorded answers, in a temporary
+    folder called `name`, without its answers file. The fleet report (in the template's
+    repository) renders once for every repository that records the same answers."""
+    source = template or str(answers["_src_path"])
+    with tempfile.TemporaryDirectory(prefix="template-drift-") as scratch:
+        # Same folder name as the project: a template may render `_folder_name`.
+        rendered = render(
+            source,
+            Path(scratch) / name,
+            data=recorded_data(answers),
+            version=str(answers["_commit"]),
+            answers_file=answers_file,
+        )
+        (rendered / answers_file).unlink(missing_ok=True)
+        yield rendered
+
+
 def check(
     project: Path,
     *,
@@ -152,19 +179,11 @@ def check(
     project = project.resolve()
     answers = read_answers(project, answers_file)
     source = template or str(answers["_src_path"])
-    version = str(answers["_commit"])
-    with tempfile.TemporaryDirectory(prefix="template-drift-") as scratch:
-        # Same folder name as the project: a template may render `_folder_name`.
-        rendered = render(
-            source,
-            Path(scratch) / project.name,
-            data=recorded_data(answers),
-            version=version,
-            answers_file=answers_file,
-        )
-        (rendered / answers_file).unlink(missing_ok=True)
+    with recorded_render(
+        answers, name=project.name, answers_file=answers_file, template=template
+    ) as rendered:
         drift = compare(project, rendered, with_diff=with_diff)
-    return Report(str(project), source, version, drift)
+    return Report(str(project), source, str(answers["_commit"]), drift)
 
 
 def print_report(report: Report, *, with_diff: bool) -> None:
