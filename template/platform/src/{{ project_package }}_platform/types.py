@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, StringConstraints, Strict
+from pydantic import AfterValidator, Strict, StringConstraints
 
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1  # PostgreSQL `integer` (sqlalchemy.Integer)
