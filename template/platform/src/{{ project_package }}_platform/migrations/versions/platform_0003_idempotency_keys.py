@@ -1,7 +1,7 @@
 """Idempotency keys: each committed with the state change of the request that sent it.
 
 Revision ID: platform_0003
-Revises: platform_0001
+Revises: platform_0002
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "platform_0003"
-down_revision: str | Sequence[str] | None = "platform_0001"
+down_revision: str | Sequence[str] | None = "platform_0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
