@@ -45,6 +45,7 @@ def _names_from_jinja(variable: str) -> set[str]:
     return set(re.findall(r'"([a-z_]+)"', block[1]))
 
 
+YAML_WORDS = _names_from_jinja("yaml_words")
 REFUSED = (
     _names_from_jinja("python_keywords")
     | _names_from_jinja("shadowed_imports")
@@ -100,7 +101,10 @@ def answers(draw: st.DrawFn, *, long_package: bool = False) -> dict[str, Any]:
 
 
 def _default_package(project_name: str) -> str:
-    slug = re.sub(r"^-+", "", re.sub(r"[^a-z0-9]+", "-", project_name.lower()))[:40].rstrip("-")
+    dashed = re.sub(r"[^a-z0-9]+", "-", project_name.lower())
+    slug = re.sub(r"^[-0-9]+", "", dashed)[:40].rstrip("-")
+    if not slug or slug in YAML_WORDS:
+        slug = f"{slug}-project".lstrip("-")
     return slug.replace("-", "_")[:30].rstrip("_")
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import copier
 import pytest
 import yaml
-from conftest import COPIER_CONFIG, Render
+from conftest import COPIER_CONFIG, Render, fast_copier
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 
 def adr_front_matter(project: Path) -> dict[str, Any]:
@@ -218,3 +221,32 @@ def test_every_question_has_a_default() -> None:
 def test_no_trust_needed() -> None:
     """No setting that makes Copier demand --trust."""
     assert {"_tasks", "_jinja_extensions", "_migrations"}.isdisjoint(COPIER_CONFIG)
+
+
+# Any one-line name without quotes or backslashes: letters, digits, punctuation, accents.
+accepted_project_names = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"], exclude_characters='"\\'),
+    min_size=1, max_size=50,
+).filter(lambda name: name.strip() != "")  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(project_name=accepted_project_names)
+@example(project_name="Y").via("a YAML word")
+@example(project_name="2048").via("digits only")
+@example(project_name="-- Null --").via("punctuation around a YAML word")
+@example(project_name="Été 9").via("accents")
+def test_any_accepted_project_name_gives_valid_defaults(
+    template_clone: Path, tmp_path: Path, project_name: str
+) -> None:
+    """The slug and package derived from a valid name pass their own validators ('Yes!',
+    '2048', '--' included), so `--defaults` never stops at a question the user did not ask."""
+    destination = Path(tempfile.mkdtemp(dir=tmp_path))
+    with fast_copier():
+        copier.run_copy(
+            str(template_clone), destination, data={"project_name": project_name},
+            defaults=True, quiet=True, exclude=["*", "!.copier-answers.yml"],
+        )  # fmt: skip
+    recorded = yaml.safe_load((destination / ".copier-answers.yml").read_text())
+    assert recorded["project_name"] == project_name
