@@ -1,7 +1,7 @@
 """Benchmarks of the template itself: render, time to green, update, the test matrix.
 
-Run through `nox -s bench -- [parts] [options]` (parts: render green update matrix; all but
-matrix by default). Every subject of a part is measured side by side in the same round, the
+Run through `nox -s bench -- [parts] [options]` (parts: render green update matrix fleet; the
+first four by default, fleet on request: `nox -s bench -- fleet --fleet-size 100`). Every subject of a part is measured side by side in the same round, the
 order rotating from round to round, after one warm-up round: on a shared, noisy machine the
 ratio between subjects stays fair even when absolute times drift. Prints a table and writes
 build/bench/template-<time>.json. Figures are reported, never asserted.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -226,6 +227,45 @@ def bench_update(scratch: Path, runs: int, architectures: list[str]) -> dict[str
     return {name: summary(steps["update"]) for name, steps in samples.items()}
 
 
+FLEET_VARIANTS: list[list[str]] = [
+    [],
+    ["architecture=hybrid", "services=[billing]"],
+    ["architecture=microservices", "broker=rabbitmq", "ci=gitlab"],
+    ["contexts=[orders]", "ci=none"],
+]
+
+
+def bench_fleet(scratch: Path, size: int) -> dict[str, Any]:
+    """The fleet report over `size` repositories rendered from every release and four answer
+    sets: wall and CPU seconds (the report's own and its drift renders'), once; the renders
+    that build the fleet are not counted."""
+    from releases import load_releases, tag_releases
+
+    released = tag_releases(template_clone(scratch), load_releases())
+    versions = [*released.releases, released.head]
+    paths = []
+    for number in range(size):
+        path = scratch / "fleet" / f"service-{number:03d}"
+        answers = [f"project_name=Service {number:03d}", *FLEET_VARIANTS[number % 4]]
+        copy(released.path, path, *answers, ref=versions[number % len(versions)])
+        paths.append(path)
+    listing = scratch / "fleet.txt"
+    listing.write_text("\n".join(map(str, paths)) + "\n")
+    report = scratch / "fleet.json"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds = timed([sys.executable, str(ROOT / "scripts" / "fleet_report.py"), str(listing),
+                     "--json", str(report), "--markdown", str(scratch / "fleet.md")])  # fmt: skip
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rows = json.loads(report.read_text())["repositories"]
+    drifting = [row["path"] for row in rows if row["drift"]]
+    if len(rows) != size or drifting:
+        raise SystemExit(f"fleet report: {len(rows)} rows for {size}; drift in {drifting}")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"repositories": size, "releases": len(versions), "wall_seconds": round(seconds, 1),
+            "cpu_seconds": round(cpu, 1), "cpu_seconds_per_repository": round(cpu / size, 2),
+            "cores": os.cpu_count()}  # fmt: skip
+
+
 def bench_matrix(junit: Path | None, run_it: bool) -> dict[str, Any]:
     """Wall time and the slowest 15 tests of the full matrix, from a JUnit XML report."""
     if run_it:
@@ -289,17 +329,27 @@ def table(results: dict[str, Any]) -> str:
                 f"sum of test times {matrix['test_seconds_sum']} s ({matrix['report']})"
             )
             lines += [f"  {row['seconds']:7.1f} s  {row['test']}" for row in matrix["slowest"]]
+    if "fleet" in results:
+        fleet = results["fleet"]
+        lines += [
+            "",
+            "fleet report (one run)",
+            f"  {fleet['repositories']} repositories from {fleet['releases']} releases: "
+            f"wall {fleet['wall_seconds']} s, CPU {fleet['cpu_seconds']} s "
+            f"({fleet['cpu_seconds_per_repository']} s each) on {fleet['cores']} cores",
+        ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("parts", nargs="*", default=["render", "green", "update", "matrix"],
-                        choices=["render", "green", "update", "matrix"])  # fmt: skip
+                        choices=["render", "green", "update", "matrix", "fleet"])  # fmt: skip
     parser.add_argument("--runs", type=int, default=5, help="measured rounds after the warm-up")
     parser.add_argument("--architectures", default=",".join(ARCHITECTURES))
     parser.add_argument("--junit", type=Path, help="the full matrix's JUnit XML to read")
     parser.add_argument("--run-matrix", action="store_true", help="run the full matrix (~20 min)")
+    parser.add_argument("--fleet-size", type=int, default=100, help="repositories in fleet")
     options = parser.parse_args(argv)
     architectures = options.architectures.split(",")
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -311,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== {part}", flush=True)
             if part == "matrix":
                 results[part] = bench_matrix(options.junit, options.run_matrix)
+                continue
+            if part == "fleet":
+                (scratch / part).mkdir()
+                results[part] = bench_fleet(scratch / part, options.fleet_size)
                 continue
             bench = {"render": bench_render, "green": bench_green, "update": bench_update}[part]
             (scratch / part).mkdir()

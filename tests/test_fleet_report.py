@@ -8,19 +8,16 @@ that is not there, a `_commit` that is no release. The report runs as a platform
 it (a file listing the repositories, a threshold) and its JSON is compared row by row with
 what each repository was made to be.
 
-GROUNDWORK_FLEET_SIZE=100 adds a run over that many rendered repositories and writes its
-time to build/fleet-scale.json (a manual measurement, not part of CI).
+The time over 100 repositories is a benchmark, not a test: `nox -s bench -- fleet`
+(bench/template_bench.py); a small run of it here keeps it working.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import resource
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -209,38 +206,15 @@ def test_the_nox_session_runs_the_report() -> None:
     assert 'str(ROOT / "scripts" / "fleet_report.py"), *session.posargs' in noxfile
 
 
-@pytest.mark.skipif(
-    not os.environ.get("GROUNDWORK_FLEET_SIZE"), reason="set GROUNDWORK_FLEET_SIZE=100 to measure"
-)
-def test_the_report_over_a_large_fleet(tmp_path: Path) -> None:
-    """Render N distinct repositories (names, answers, releases), then time the report."""
-    size = int(os.environ["GROUNDWORK_FLEET_SIZE"])
-    template = tag_releases(clone_working_tree(tmp_path / "groundwork"), load_releases())
-    versions = [*load_releases(), template.head]
-    variants = [{}, {"architecture": "hybrid", "services": ["billing"]},
-                {"architecture": "microservices", "broker": "rabbitmq", "ci": "gitlab"},
-                {"contexts": ["orders"], "ci": "none"}]  # fmt: skip
-    paths = []
-    for i in range(size):
-        path = tmp_path / "fleet" / f"service-{i:03d}"
-        answers = {"project_name": f"Service {i:03d}", **variants[i % len(variants)]}
-        copier.run_copy(template.src, path, data=answers, defaults=True,
-                        vcs_ref=versions[i % len(versions)], quiet=True)  # fmt: skip
-        paths.append(path)
-    listing = tmp_path / "fleet.txt"
-    listing.write_text("\n".join(map(str, paths)) + "\n")
-    started, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    out = ["--json", tmp_path / "f.json", "--markdown", tmp_path / "f.md"]
-    result = run_report(listing, *out, timeout=6 * 3600)  # a measurement: a busy machine is slow
-    seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # CPU seconds of the report and its render processes: on a busy machine, wall / cores.
-    cpu_seconds = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
-    assert result.returncode == 0, result.stderr
-    document = json.loads((tmp_path / "f.json").read_text())
-    assert [row["drift"] for row in document["repositories"]] == [[]] * size
-    destination = TEMPLATE_ROOT / "build" / "fleet-scale.json"
-    destination.parent.mkdir(exist_ok=True)
-    destination.write_text(json.dumps({"repositories": size, "seconds": round(seconds, 1),
-                                       "cpu_seconds": round(cpu_seconds, 1),
-                                       "cores": os.cpu_count()}, indent=2))  # fmt: skip
+def test_the_fleet_bench_reports_time_over_a_rendered_fleet(tmp_path: Path) -> None:
+    """`nox -s bench -- fleet --fleet-size N` (the 100-repository measurement) runs end to
+    end: here over 4 repositories, one per answer set, from three releases."""
+    bench = TEMPLATE_ROOT / "bench" / "template_bench.py"
+    sys.path.insert(0, str(bench.parent))
+    try:
+        from template_bench import bench_fleet
+    finally:
+        sys.path.remove(str(bench.parent))
+    result = bench_fleet(tmp_path, 4)
+    assert (result["repositories"], result["releases"]) == (4, 3)
+    assert min(result["wall_seconds"], result["cpu_seconds"]) > 0

@@ -10,11 +10,9 @@ checks in tests/test_generated.py's matrix.
 from __future__ import annotations
 
 import filecmp
-import io
 import os
 import re
 import subprocess
-import tarfile
 import tempfile
 import tomllib
 from pathlib import Path
@@ -117,18 +115,6 @@ def generated_ruff(project: Path) -> list[str]:
     if ours and version.split()[-1] == pin.removeprefix("ruff=="):
         return [ours]
     return ["uv", "tool", "run", "--from", pin, "ruff"]
-
-
-@pytest.fixture(name="template_tree", scope="session")
-def _template_tree(template_clone: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The clone's HEAD as plain files: Copier renders a folder in place, where it would clone
-    a git template once per draw. Only the answers file's _commit differs (ruff skips it)."""
-    tree = tmp_path_factory.mktemp("names-template") / "groundwork"
-    archive = subprocess.run(["git", "archive", "HEAD"], cwd=template_clone, check=True,
-                             capture_output=True).stdout  # fmt: skip
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(tree, filter="tar")
-    return tree
 
 
 def render_for_ruff(template: Path, chosen: dict[str, Any], project: Path) -> None:

@@ -238,14 +238,14 @@ accepted_project_names = st.text(
 @example(project_name="-- Null --").via("punctuation around a YAML word")
 @example(project_name="Été 9").via("accents")
 def test_any_accepted_project_name_gives_valid_defaults(
-    template_clone: Path, tmp_path: Path, project_name: str
+    template_tree: Path, tmp_path: Path, project_name: str
 ) -> None:
     """The slug and package derived from a valid name pass their own validators ('Yes!',
     '2048', '--' included), so `--defaults` never stops at a question the user did not ask."""
     destination = Path(tempfile.mkdtemp(dir=tmp_path))
     with fast_copier():
         copier.run_copy(
-            str(template_clone), destination, data={"project_name": project_name},
+            str(template_tree), destination, data={"project_name": project_name},
             defaults=True, quiet=True, exclude=["*", "!.copier-answers.yml"],
         )  # fmt: skip
     recorded = yaml.safe_load((destination / ".copier-answers.yml").read_text())
