@@ -3,7 +3,9 @@
 They live in the generated project (marker `faults`, `nox -s faults`) so that every team can
 re-run them; here the default project runs them: a hung database answered 503 within the
 configured timeouts while /healthz keeps answering, an outage answered 503 + Retry-After and
-recovered from, and a retry after an answer lost between commit and response creating once.
+recovered from, a retry after an answer lost between commit and response creating once, and
+connections terminated (pg_terminate_backend) every 50 ms under a client that retries with
+its Idempotency-Key creating every item exactly once.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ def test_generated_http_fault_tests_pass_against_real_servers(
         )  # fmt: skip
     lines = result.stdout.strip().splitlines()
     summary = lines[-1]
-    assert "3 passed" in summary, summary
+    assert "4 passed" in summary, summary
     assert "skipped" not in summary, f"fault tests skipped with servers present: {summary}"
     measured = next((line for line in lines if line.startswith("hung database:")), "")
     record_property("hung_database", measured)
-    print(measured)
+    terminated = next((line for line in lines if line.startswith("faults terminate:")), "")
+    assert terminated, "the connection-termination test printed no figures"
+    record_property("terminated_connections", terminated)
+    print(measured, terminated, sep="\n")
