@@ -53,6 +53,8 @@ def test_generated_bench_runs_and_the_load_has_no_errors(
             measured = results["api"][mode][endpoint]
             assert measured["errors"] == 0, (mode, endpoint, measured["error_samples"])
             assert measured["rps"]["median"] > 0
+            # The overhead is paired run by run with tracing off: one figure per run.
+            assert len(measured["overhead_pct"]["runs"]) == int(SMALL["BENCH_RUNS"])
     assert results["celery"]["tasks_per_s"]["median"] > 0
     load = results["load"]
     assert load["errors"] == 0, load["error_samples"]
@@ -63,6 +65,7 @@ def test_generated_bench_runs_and_the_load_has_no_errors(
     output = result.stdout + result.stderr
     assert "p99" in output
     assert "errors" in output
+    assert "% lost vs off (" in output
     # Results stay on the machine that measured them.
     assert "bench-results/" in (project / ".gitignore").read_text().splitlines()
     record_property("load", {k: load[k] for k in ("requests", "rps", "p50_ms", "p99_ms")})
