@@ -55,6 +55,7 @@ def test_generated_bench_runs_and_the_load_has_no_errors(
             assert measured["rps"]["median"] > 0
             # The overhead is paired run by run with tracing off: one figure per run.
             assert len(measured["overhead_pct"]["runs"]) == int(SMALL["BENCH_RUNS"])
+            assert measured["cpu_us"]["median"] > 0  # the API process's CPU, from /proc
     assert results["celery"]["tasks_per_s"]["median"] > 0
     load = results["load"]
     assert load["errors"] == 0, load["error_samples"]
@@ -66,6 +67,7 @@ def test_generated_bench_runs_and_the_load_has_no_errors(
     assert "p99" in output
     assert "errors" in output
     assert "% lost vs off (" in output
+    assert "% more vs off (" in output
     # Results stay on the machine that measured them.
     assert "bench-results/" in (project / ".gitignore").read_text().splitlines()
     record_property("load", {k: load[k] for k in ("requests", "rps", "p50_ms", "p99_ms")})
