@@ -1,9 +1,10 @@
 """Benchmarks of the template itself: render, time to green, update, the test matrix.
 
 Run through `nox -s bench -- [parts] [options]` (parts: render green update matrix fleet; the
-first four by default, fleet on request: `nox -s bench -- fleet --fleet-size 100`). Every subject of a part is measured side by side in the same round, the
-order rotating from round to round, after one warm-up round: on a shared, noisy machine the
-ratio between subjects stays fair even when absolute times drift. Prints a table and writes
+first four by default, fleet on request: `nox -s bench -- fleet --fleet-size 100`). Every
+subject of a part is measured side by side in the same round, the order rotating from round
+to round, after one warm-up round: on a shared, noisy machine the ratio between subjects
+stays fair even when absolute times drift. Prints a table and writes
 build/bench/template-<time>.json. Figures are reported, never asserted.
 """
 
@@ -246,7 +247,8 @@ def bench_fleet(scratch: Path, size: int) -> dict[str, Any]:
     paths = []
     for number in range(size):
         path = scratch / "fleet" / f"service-{number:03d}"
-        answers = [f"project_name=Service {number:03d}", *FLEET_VARIANTS[number % 4]]
+        variant = FLEET_VARIANTS[number % len(FLEET_VARIANTS)]
+        answers = [f"project_name=Service {number:03d}", *variant]
         copy(released.path, path, *answers, ref=versions[number % len(versions)])
         paths.append(path)
     listing = scratch / "fleet.txt"
