@@ -57,6 +57,12 @@ def test_generated_bench_runs_and_the_load_has_no_errors(
             assert len(measured["overhead_pct"]["runs"]) == int(SMALL["BENCH_RUNS"])
             assert measured["cpu_us"]["median"] > 0  # the API process's CPU, from /proc
     assert results["celery"]["tasks_per_s"]["median"] > 0
+    # The traced worker ran the same tasks; its overhead is paired run by run too.
+    traced = results["celery"]["traced"]
+    assert traced["tasks_per_s"]["median"] > 0
+    assert len(traced["overhead_pct"]["runs"]) == int(SMALL["BENCH_RUNS"])
+    assert traced["exports"] > 0, "the traced worker sent no spans to the collector"
+    assert "celery trivial tasks, tracing full" in result.stdout + result.stderr
     load = results["load"]
     assert load["errors"] == 0, load["error_samples"]
     assert load["requests"] > 0
