@@ -15,7 +15,15 @@ from typing import Any
 import copier
 import pytest
 import yaml
-from conftest import COPIER_CONFIG, MATRIX, TEMPLATE_ROOT, Render, clone_working_tree, find_tool
+from conftest import (
+    COPIER_CONFIG,
+    MATRIX,
+    TEMPLATE_ROOT,
+    Render,
+    clone_working_tree,
+    find_tool,
+    selected_matrix,
+)
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 from gitrepo import commit_all, git
@@ -108,8 +116,9 @@ class TestSync:
         assert extra == set()
 
 
-# arch x broker x ci, each combination of the declared matrix that the two entry points share.
-PARITY = [name for name in MATRIX]
+# Each combination of the declared matrix (arch x broker x ci, ...), narrowed like every other
+# render by GROUNDWORK_MATRIX: `nox` checks the default one, `nox -s full` all of them.
+PARITY = selected_matrix()
 
 
 @pytest.mark.generated
