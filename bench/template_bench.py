@@ -35,6 +35,8 @@ ARCHITECTURES = list(COPIER_CONFIG["architecture"]["choices"].values())
 RESULTS = ROOT / "build" / "bench"
 COPIER = [sys.executable, "-m", "copier"]
 TRIVIAL_FILES = 20
+# The generated `nox -s tests` selection (its noxfile; tests/test_template_bench.py holds both).
+QUICK_TESTS = "not integration and not e2e and not faults"
 
 
 # --- measuring -----------------------------------------------------------------------
@@ -181,9 +183,7 @@ def bench_green(scratch: Path, runs: int, architectures: list[str]) -> dict[str,
         init_git(project)
         steps["sync"] = timed(["uv", "sync", "--all-packages", "--python", python], project, env)
         # The generated `tests` session's selection, without nox's own start-up.
-        steps["quick_tests"] = timed(
-            [*uv_run, "pytest", "-q", "-m", "not integration and not e2e"], project, env
-        )
+        steps["quick_tests"] = timed([*uv_run, "pytest", "-q", "-m", QUICK_TESTS], project, env)
         steps["ruff"] = timed([*uv_run, "ruff", "check", "."], project, env) + timed(
             [*uv_run, "ruff", "format", "--check", "."], project, env
         )

@@ -1,0 +1,75 @@
+"""The template's `nox -s bench` (bench/template_bench.py) runs end to end, small.
+
+One measured round of each default part (render, time to green, update, the matrix report) for
+the default architecture: every part prints its table and writes its JSON. Figures are
+reported, never asserted; this test only keeps the bench working. The fleet part has its own
+run in tests/test_fleet_report.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from conftest import TEMPLATE_ROOT, UV_CACHE_DIR, Render, uv_sync
+
+BENCH = TEMPLATE_ROOT / "bench" / "template_bench.py"
+GREEN_STEPS = {"copy", "sync", "quick_tests", "ruff", "mypy_cold", "mypy_warm", "contracts",
+               "to_quick_green", "to_full_green"}  # fmt: skip
+
+
+def load_bench() -> ModuleType:
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        import template_bench
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    return template_bench
+
+
+def test_quick_tests_are_the_generated_tests_session(render: Render) -> None:
+    """The bench's quick tests select what the generated `nox -s tests` selects."""
+    noxfile = (render() / "noxfile.py").read_text()
+    assert f'"pytest", "-m", "{load_bench().QUICK_TESTS}"' in noxfile
+
+
+@pytest.mark.update  # its update part runs `copier update` between the template's releases
+def test_every_default_part_prints_its_table_and_writes_its_json(
+    render: Render,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bench = load_bench()
+    uv_sync(render(), "3.11")  # the bench syncs offline: fill the shared cache first
+    monkeypatch.setenv("UV_CACHE_DIR", str(UV_CACHE_DIR))
+    monkeypatch.setattr(bench, "RESULTS", tmp_path / "results")
+    junit = tmp_path / "junit.xml"  # a real report, of a small real run
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    f"--junitxml={junit}", "tests/test_releases.py"],
+                   cwd=TEMPLATE_ROOT, check=True, capture_output=True)  # fmt: skip
+
+    status = bench.main(["render", "green", "update", "matrix", "--runs", "1",
+                         "--architectures", "modular-monolith", "--junit", str(junit)])  # fmt: skip
+
+    printed = capsys.readouterr().out
+    assert status == 0
+    for heading in ("render (copier copy --defaults", "time to green", "copier update",
+                    "template test matrix"):  # fmt: skip
+        assert heading in printed
+    (written,) = (tmp_path / "results").glob("template-*.json")
+    results = json.loads(written.read_text())
+    render_row = results["render"]["modular-monolith"]
+    assert render_row["files"] > 100
+    assert render_row["ratio_to_trivial"]["median"] > 0
+    steps = results["green"]["modular-monolith"]
+    assert set(steps) == GREEN_STEPS
+    assert all(row["median"] > 0 for row in steps.values())
+    assert steps["to_full_green"]["median"] > steps["to_quick_green"]["median"]
+    assert len(results["update"]) == 2
+    assert all(row["median"] > 0 for row in results["update"].values())
+    assert results["matrix"]["tests"] == len(results["matrix"]["slowest"]) > 0
