@@ -84,6 +84,13 @@ def timed(command: list[str], cwd: Path | None = None, env: dict[str, str] | Non
     return elapsed
 
 
+def copier_env() -> dict[str, str]:
+    """Copier as a user runs it: its own bytecode cached after the first run (the warm-up).
+    Where PYTHONDONTWRITEBYTECODE is set (this project's CI machines), every copy would
+    otherwise compile Copier again: ~0.45 s more on both sides of the render ratio."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def project_env(**extra: str) -> dict[str, str]:
     """The generated project's environment: the shared uv cache, offline, no downloads."""
     env = {k: v for k, v in os.environ.items()
@@ -130,7 +137,7 @@ def trivial_template(scratch: Path) -> Path:
 def copy(template: Path, destination: Path, *data: str, ref: str = "HEAD") -> float:
     answers = [arg for item in data for arg in ("-d", item)]
     return timed([*COPIER, "copy", "--defaults", "--quiet", "--vcs-ref", ref,
-                  *answers, str(template), str(destination)])  # fmt: skip
+                  *answers, str(template), str(destination)], env=copier_env())  # fmt: skip
 
 
 def init_git(project: Path) -> None:
@@ -214,14 +221,14 @@ def bench_update(scratch: Path, runs: int, architectures: list[str]) -> dict[str
         project = where / "p"
         copy(released.path, project, ref=previous)
         init_git(project)
-        return {"update": timed([*update, "--vcs-ref", released.head], project)}
+        return {"update": timed([*update, "--vcs-ref", released.head], project, copier_env())}
 
     def switch(where: Path) -> dict[str, float]:
         project = where / "p"
         copy(released.path, project, ref=released.head)
         init_git(project)
         return {"update": timed([*update, "--vcs-ref", released.head, "-d",
-                                 f"architecture={target}"], project)}  # fmt: skip
+                                 f"architecture={target}"], project, copier_env())}  # fmt: skip
 
     subjects = {f"from-{previous}-to-head": from_release, f"switch-to-{target}": switch}
     samples = rounds(subjects, runs, scratch)
