@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import copier
@@ -212,6 +213,17 @@ def uv_sync(project: Path, python_version: str) -> None:
     )
     if offline.returncode != 0:
         run(command, project)
+
+
+def load_template_bench() -> ModuleType:
+    """bench/template_bench.py as a module (it is a script, not a package)."""
+    bench = TEMPLATE_ROOT / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        import template_bench
+    finally:
+        sys.path.remove(str(bench))
+    return template_bench
 
 
 def init_git(project: Path) -> None:

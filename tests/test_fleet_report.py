@@ -23,7 +23,7 @@ from typing import Any
 
 import copier
 import pytest
-from conftest import TEMPLATE_ROOT, clone_working_tree, init_git
+from conftest import TEMPLATE_ROOT, clone_working_tree, init_git, load_template_bench
 from gitrepo import commit_all, git
 from releases import ReleasedTemplate, load_releases, tag_releases
 
@@ -209,12 +209,6 @@ def test_the_nox_session_runs_the_report() -> None:
 def test_the_fleet_bench_reports_time_over_a_rendered_fleet(tmp_path: Path) -> None:
     """`nox -s bench -- fleet --fleet-size N` (the 100-repository measurement) runs end to
     end: here over 4 repositories, one per answer set, from three releases."""
-    bench = TEMPLATE_ROOT / "bench" / "template_bench.py"
-    sys.path.insert(0, str(bench.parent))
-    try:
-        from template_bench import bench_fleet
-    finally:
-        sys.path.remove(str(bench.parent))
-    result = bench_fleet(tmp_path, 4)
+    result = load_template_bench().bench_fleet(tmp_path, 4)
     assert (result["repositories"], result["releases"]) == (4, 3)
     assert min(result["wall_seconds"], result["cpu_seconds"]) > 0

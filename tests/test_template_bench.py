@@ -12,29 +12,18 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from conftest import TEMPLATE_ROOT, UV_CACHE_DIR, Render, uv_sync
+from conftest import TEMPLATE_ROOT, UV_CACHE_DIR, Render, load_template_bench, uv_sync
 
-BENCH = TEMPLATE_ROOT / "bench" / "template_bench.py"
 GREEN_STEPS = {"copy", "sync", "quick_tests", "ruff", "mypy_cold", "mypy_warm", "contracts",
                "to_quick_green", "to_full_green"}  # fmt: skip
-
-
-def load_bench() -> ModuleType:
-    sys.path.insert(0, str(BENCH.parent))
-    try:
-        import template_bench
-    finally:
-        sys.path.remove(str(BENCH.parent))
-    return template_bench
 
 
 def test_quick_tests_are_the_generated_tests_session(render: Render) -> None:
     """The bench's quick tests select what the generated `nox -s tests` selects."""
     noxfile = (render() / "noxfile.py").read_text()
-    assert f'"pytest", "-m", "{load_bench().QUICK_TESTS}"' in noxfile
+    assert f'"pytest", "-m", "{load_template_bench().QUICK_TESTS}"' in noxfile
 
 
 @pytest.mark.update  # its update part runs `copier update` between the template's releases
@@ -44,7 +33,7 @@ def test_every_default_part_prints_its_table_and_writes_its_json(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    bench = load_bench()
+    bench = load_template_bench()
     uv_sync(render(), "3.11")  # the bench syncs offline: fill the shared cache first
     monkeypatch.setenv("UV_CACHE_DIR", str(UV_CACHE_DIR))
     monkeypatch.setattr(bench, "RESULTS", tmp_path / "results")
