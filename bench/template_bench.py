@@ -36,7 +36,7 @@ RESULTS = ROOT / "build" / "bench"
 COPIER = [sys.executable, "-m", "copier"]
 TRIVIAL_FILES = 20
 # The generated `nox -s tests` selection (its noxfile; tests/test_template_bench.py holds both).
-QUICK_TESTS = "not integration and not e2e and not faults"
+QUICK_TESTS = "not integration and not e2e and not faults and not slow"
 
 
 # --- measuring -----------------------------------------------------------------------

@@ -66,7 +66,8 @@ def check_pre_commit_hooks_pass_offline(project: Path) -> None:
 def test_generated_integration_suite_against_real_servers(
     render: Render, combination: str, record_property: Any
 ) -> None:
-    """The generated integration and end-to-end tests run (not skip) on PostgreSQL and the broker.
+    """The generated integration, end-to-end and slow tests run (not skip) on PostgreSQL and
+    the broker (slow: the ones `nox -s tests` leaves to `nox -s integration`).
 
     The e2e tests start every deployable of the combination as its own API and worker processes,
     each on its own database created on the same server. The run deletes the queues, bindings
@@ -84,7 +85,7 @@ def test_generated_integration_suite_against_real_servers(
                 DATABASE_URL=database_url, CELERY_BROKER_URL=broker_url, APP_ENV="test"
             )
             result = run(
-                ["uv", "run", "--no-sync", "pytest", "-m", "integration or e2e", "-p",
+                ["uv", "run", "--no-sync", "pytest", "-m", "integration or e2e or slow", "-p",
                  "no:cacheprovider", "-rs", "-q"],
                 project, env=env,
             )  # fmt: skip

@@ -23,7 +23,8 @@ GREEN_STEPS = {"copy", "sync", "quick_tests", "ruff", "mypy_cold", "mypy_warm", 
 def test_quick_tests_are_the_generated_tests_session(render: Render) -> None:
     """The bench's quick tests select what the generated `nox -s tests` selects."""
     noxfile = (render() / "noxfile.py").read_text()
-    assert f'"pytest", "-m", "{load_template_bench().QUICK_TESTS}"' in noxfile
+    assert f'quick = "{load_template_bench().QUICK_TESTS}"' in noxfile
+    assert 'uv_run(session, "pytest", "-m", quick, *session.posargs)' in noxfile
 
 
 @pytest.mark.update  # its update part runs `copier update` between the template's releases
