@@ -109,9 +109,9 @@ def template_clone(scratch: Path) -> Path:
     return clone_working_tree(scratch / "groundwork")
 
 
-def trivial_template(scratch: Path) -> Path:
-    """A Copier template of TRIVIAL_FILES small templated files in a few folders, one commit."""
-    template = scratch / "trivial"
+def trivial_template(scratch: Path, files: int = TRIVIAL_FILES) -> Path:
+    """A Copier template of `files` small templated files in four folders, one commit."""
+    template = scratch / f"trivial-{files}"
     (template / "template").mkdir(parents=True)
     (template / "copier.yml").write_text(
         "_subdirectory: template\n_templates_suffix: .jinja\n"
@@ -122,7 +122,7 @@ def trivial_template(scratch: Path) -> Path:
     (template / "template" / "{{ _copier_conf.answers_file }}.jinja").write_text(
         "{{ _copier_answers | to_nice_yaml }}"
     )
-    for number in range(TRIVIAL_FILES - 1):
+    for number in range(files - 1):
         folder = template / "template" / ("src", "tests", "docs", "deploy")[number % 4]
         folder.mkdir(exist_ok=True)
         (folder / f"module_{number}.py.jinja").write_text(
@@ -146,28 +146,44 @@ def init_git(project: Path) -> None:
 
 
 def bench_render(scratch: Path, runs: int, architectures: list[str]) -> dict[str, Any]:
-    groundwork, trivial = template_clone(scratch), trivial_template(scratch)
+    """Each architecture against the trivial 20-file template, and against a trivial template
+    of as many files as it renders: Copier's own cost for that many files (a git call, a
+    compilation of every path segment and of the answers file's name per file), which no
+    template of that size can go below."""
+    groundwork = template_clone(scratch)
+    files = {}
+    for architecture in architectures:
+        destination = scratch / f"count-{architecture}"
+        copy(groundwork, destination, f"architecture={architecture}")
+        files[architecture] = sum(1 for p in destination.rglob("*") if p.is_file())
+    trivial = {n: trivial_template(scratch, n) for n in sorted({TRIVIAL_FILES, *files.values()})}
     subjects: dict[str, Callable[[Path], dict[str, float]]] = {
-        "trivial-20-files": lambda where: {"render": copy(trivial, where / "p")},
+        f"trivial-{n}-files": lambda where, t=template: {"render": copy(t, where / "p")}
+        for n, template in trivial.items()
     }
     for architecture in architectures:
         subjects[architecture] = lambda where, a=architecture: {
             "render": copy(groundwork, where / "p", f"architecture={a}")
         }
     samples = rounds(subjects, runs, scratch)
-    files = {}
-    for architecture in architectures:
-        destination = scratch / f"count-{architecture}"
-        copy(groundwork, destination, f"architecture={architecture}")
-        files[architecture] = sum(1 for p in destination.rglob("*") if p.is_file())
-    trivial_runs = samples["trivial-20-files"]["render"]
-    result: dict[str, Any] = {"trivial-20-files": summary(trivial_runs)}
-    for architecture in architectures:
-        mine = samples[architecture]["render"]
+    renders = {name: steps["render"] for name, steps in samples.items()}
+
+    def ratios(mine: list[float], theirs: list[float]) -> dict[str, Any]:
         # Each round's ratio, then their median: both sides saw the same load.
-        ratios = [a / b for a, b in zip(mine, trivial_runs, strict=True)]
+        return summary([a / b for a, b in zip(mine, theirs, strict=True)])
+
+    baseline = renders[f"trivial-{TRIVIAL_FILES}-files"]
+    result: dict[str, Any] = {}
+    for n in trivial:
+        floor = renders[f"trivial-{n}-files"]
+        result[f"trivial-{n}-files"] = summary(floor)
+        if n != TRIVIAL_FILES:
+            result[f"trivial-{n}-files"]["ratio_to_trivial"] = ratios(floor, baseline)
+    for architecture in architectures:
+        mine, same_size = renders[architecture], renders[f"trivial-{files[architecture]}-files"]
         result[architecture] = {**summary(mine), "files": files[architecture],
-                                "ratio_to_trivial": summary(ratios)}  # fmt: skip
+                                "ratio_to_trivial": ratios(mine, baseline),
+                                "ratio_to_same_size_trivial": ratios(mine, same_size)}  # fmt: skip
     return result
 
 
@@ -307,14 +323,16 @@ def table(results: dict[str, Any]) -> str:
     if "render" in results:
         lines += [
             "",
-            "render (copier copy --defaults, s)       median  min    max    spread  ratio",
+            "render (copier copy --defaults, s)       median  min    max    spread  ratio  "
+            "vs same-size trivial",
         ]
         for name, row in results["render"].items():
-            ratio = row.get("ratio_to_trivial", {}).get("median")
             files = f" ({row['files']} files)" if "files" in row else ""
+            ratios = [f"{row[key]['median']:.2f}x" if key in row else ""
+                      for key in ("ratio_to_trivial", "ratio_to_same_size_trivial")]  # fmt: skip
             lines.append(f"  {name + files:<38} {row['median']:6.2f} {row['min']:6.2f} "
                          f"{row['max']:6.2f} {row['spread_pct']:5.1f}%  "
-                         f"{'' if ratio is None else f'{ratio:.2f}x'}")  # fmt: skip
+                         f"{ratios[0]:<6} {ratios[1]}".rstrip())  # fmt: skip
     if "green" in results:
         lines += ["", "time to green (s, median [min-max])"]
         for architecture, steps in results["green"].items():

@@ -56,6 +56,9 @@ def test_every_default_part_prints_its_table_and_writes_its_json(
     render_row = results["render"]["modular-monolith"]
     assert render_row["files"] > 100
     assert render_row["ratio_to_trivial"]["median"] > 0
+    # Copier's floor for that many files: a trivial template of the same size, rendered beside it.
+    assert results["render"][f"trivial-{render_row['files']}-files"]["median"] > 0
+    assert render_row["ratio_to_same_size_trivial"]["median"] > 0
     steps = results["green"]["modular-monolith"]
     assert set(steps) == GREEN_STEPS
     assert all(row["median"] > 0 for row in steps.values())
