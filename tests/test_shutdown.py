@@ -99,6 +99,42 @@ def start(
         )
 
 
+@contextmanager
+def reaped(processes: dict[str, subprocess.Popen]) -> Iterator[None]:
+    """Whichever of the processes still runs on the way out is killed (the dict may grow)."""
+    try:
+        yield
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def log_tails(processes: dict[str, subprocess.Popen], workdir: Path) -> dict[str, str]:
+    return {
+        name: (workdir / f"{name}.log").read_text(errors="replace")[-3000:] for name in processes
+    }
+
+
+def process_env(database_url: str, **settings: str) -> dict[str, str]:
+    """The generated processes' environment: test settings, queues of this test's own."""
+    return project_env(
+        APP_ENV="test",
+        DATABASE_URL=database_url,
+        CELERY_QUEUE_PREFIX=f"shutdown-{uuid.uuid4().hex[:8]}-",
+        PYTHONDONTWRITEBYTECODE="",  # processes start faster with their bytecode cached
+        **settings,
+    )
+
+
+def synced_project_python(render: Render) -> str:
+    """The default project, rendered and synced: its interpreter."""
+    project = render()
+    uv_sync(project, "3.11")
+    return str(project / ".venv" / "bin" / "python")
+
+
 def worker_arguments(name: str) -> list[str]:
     return [
         "celery", "-A", "acme_shop_app.worker:celery_app", "worker", "--concurrency=2",
@@ -112,23 +148,18 @@ def test_api_and_worker_exit_within_two_seconds_with_the_collector_down(
 ) -> None:
     """The API exits within the bound; a worker whose collector hangs exits as fast as one
     without tracing (Celery's own prefork shutdown, about 1.5 s, is the floor)."""
-    project = render()
-    uv_sync(project, "3.11")
-    python = str(project / ".venv" / "bin" / "python")
+    python = synced_project_python(render)
     with (
         postgres_database() as database_url,
         redis_url(REDIS_DB) as broker_url,
         hung_collector() as hung,
     ):
-        env = project_env(
-            APP_ENV="test",
-            DATABASE_URL=database_url,
+        env = process_env(
+            database_url,
             CELERY_BROKER_URL=broker_url,
-            CELERY_QUEUE_PREFIX=f"shutdown-{uuid.uuid4().hex[:8]}-",
             OTEL_TRACES_SAMPLER="parentbased_always_on",
             # Export once a minute: the spans are still buffered when SIGTERM comes.
             OTEL_BSP_SCHEDULE_DELAY="60000",
-            PYTHONDONTWRITEBYTECODE="",  # processes start faster with their bytecode cached
         )
         subprocess.run([python, "-m", "acme_shop_app.migrate"], cwd=tmp_path, env=env, check=True)
         port = free_port()
@@ -149,7 +180,7 @@ def test_api_and_worker_exit_within_two_seconds_with_the_collector_down(
                 tmp_path,
             ),  # fmt: skip
         }
-        try:
+        with reaped(processes):
             base = f"http://127.0.0.1:{port}"
             eventually(lambda: call("GET", f"{base}/readyz"), "API ready")
             item = call("POST", f"{base}/catalog/items", {"name": "shutdown"})
@@ -166,14 +197,7 @@ def test_api_and_worker_exit_within_two_seconds_with_the_collector_down(
             )
             eventually(lambda: " ready." in (tmp_path / "untraced.log").read_text(), "worker")
             exited = stop(processes)
-        finally:
-            for process in processes.values():
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
-    logs = {
-        name: (tmp_path / f"{name}.log").read_text(errors="replace")[-3000:] for name in processes
-    }
+    logs = log_tails(processes, tmp_path)
     assert exited.get("api", 99) < BOUND, f"API: {exited}\n{logs['api']}"
     baseline = exited.get("untraced", 0)
     assert exited.get("worker", 99) < baseline * (1 + LOADED_SHARE) + SLACK, (
@@ -190,40 +214,25 @@ def test_an_idle_worker_stops_as_soon_on_rabbitmq_as_on_redis(
     broker traffic), nothing bounded an idle worker's poll on RabbitMQ: it exited about 6 s
     after SIGTERM, against 2.6 s on Redis, until the platform's PromptShutdown step woke the
     loop every quarter second. With heartbeats on, their 2 s timer was the bound."""
-    project = render()
-    uv_sync(project, "3.11")
-    python = str(project / ".venv" / "bin" / "python")
+    python = synced_project_python(render)
     with (
         postgres_database() as database_url,
         redis_url(REDIS_DB) as on_redis,
         rabbitmq_url() as on_rabbitmq,
     ):
-        env = project_env(
-            APP_ENV="test",
-            DATABASE_URL=database_url,
-            CELERY_QUEUE_PREFIX=f"shutdown-{uuid.uuid4().hex[:8]}-",
-            OTEL_SDK_DISABLED="true",
-            PYTHONDONTWRITEBYTECODE="",
-        )
+        env = process_env(database_url, OTEL_SDK_DISABLED="true")
         processes = {
             broker: start(python, broker, [*worker_arguments(broker), "--without-heartbeat"],
                           {**env, "CELERY_BROKER_URL": url}, tmp_path)
             for broker, url in (("redis", on_redis), ("rabbitmq", on_rabbitmq))
         }  # fmt: skip
-        try:
+        with reaped(processes):
             for name in processes:
                 eventually(lambda name=name: " ready." in (tmp_path / f"{name}.log").read_text(),
                            f"the worker on {name}")  # fmt: skip
             time.sleep(1.0)  # idle, each loop in a poll bounded by whatever it has due
             exited = stop(processes)
-        finally:
-            for process in processes.values():
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
-    logs = {
-        name: (tmp_path / f"{name}.log").read_text(errors="replace")[-3000:] for name in processes
-    }
+    logs = log_tails(processes, tmp_path)
     record_property("exit_s", exited)
     assert "redis" in exited, f"the worker on Redis did not stop: {exited}\n{logs['redis']}"
     # Half a second over Redis's time: the late start cost 2.2-3.8 s (measured before the fix).
