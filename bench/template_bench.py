@@ -134,6 +134,10 @@ def trivial_template(scratch: Path, files: int = TRIVIAL_FILES) -> Path:
     return template
 
 
+def trivial_name(files: int) -> str:
+    return f"trivial-{files}-files"
+
+
 def copy(template: Path, destination: Path, *data: str, ref: str = "HEAD") -> float:
     answers = [arg for item in data for arg in ("-d", item)]
     return timed([*COPIER, "copy", "--defaults", "--quiet", "--vcs-ref", ref,
@@ -158,7 +162,7 @@ def bench_render(scratch: Path, runs: int, architectures: list[str]) -> dict[str
         files[architecture] = sum(1 for p in destination.rglob("*") if p.is_file())
     trivial = {n: trivial_template(scratch, n) for n in sorted({TRIVIAL_FILES, *files.values()})}
     subjects: dict[str, Callable[[Path], dict[str, float]]] = {
-        f"trivial-{n}-files": lambda where, t=template: {"render": copy(t, where / "p")}
+        trivial_name(n): lambda where, t=template: {"render": copy(t, where / "p")}
         for n, template in trivial.items()
     }
     for architecture in architectures:
@@ -172,15 +176,15 @@ def bench_render(scratch: Path, runs: int, architectures: list[str]) -> dict[str
         # Each round's ratio, then their median: both sides saw the same load.
         return summary([a / b for a, b in zip(mine, theirs, strict=True)])
 
-    baseline = renders[f"trivial-{TRIVIAL_FILES}-files"]
+    baseline = renders[trivial_name(TRIVIAL_FILES)]
     result: dict[str, Any] = {}
     for n in trivial:
-        floor = renders[f"trivial-{n}-files"]
-        result[f"trivial-{n}-files"] = summary(floor)
+        name = trivial_name(n)
+        result[name] = summary(renders[name])
         if n != TRIVIAL_FILES:
-            result[f"trivial-{n}-files"]["ratio_to_trivial"] = ratios(floor, baseline)
+            result[name]["ratio_to_trivial"] = ratios(renders[name], baseline)
     for architecture in architectures:
-        mine, same_size = renders[architecture], renders[f"trivial-{files[architecture]}-files"]
+        mine, same_size = renders[architecture], renders[trivial_name(files[architecture])]
         result[architecture] = {**summary(mine), "files": files[architecture],
                                 "ratio_to_trivial": ratios(mine, baseline),
                                 "ratio_to_same_size_trivial": ratios(mine, same_size)}  # fmt: skip

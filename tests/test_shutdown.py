@@ -135,6 +135,10 @@ def synced_project_python(render: Render) -> str:
     return str(project / ".venv" / "bin" / "python")
 
 
+def wait_until_ready(worker: str, workdir: Path) -> None:
+    eventually(lambda: " ready." in (workdir / f"{worker}.log").read_text(), f"worker {worker}")
+
+
 def worker_arguments(name: str) -> list[str]:
     return [
         "celery", "-A", "acme_shop_app.worker:celery_app", "worker", "--concurrency=2",
@@ -195,7 +199,7 @@ def test_api_and_worker_exit_within_two_seconds_with_the_collector_down(
             processes["untraced"] = start(
                 python, "untraced", worker_arguments("untraced"), untraced, tmp_path
             )
-            eventually(lambda: " ready." in (tmp_path / "untraced.log").read_text(), "worker")
+            wait_until_ready("untraced", tmp_path)
             exited = stop(processes)
     logs = log_tails(processes, tmp_path)
     assert exited.get("api", 99) < BOUND, f"API: {exited}\n{logs['api']}"
@@ -228,8 +232,7 @@ def test_an_idle_worker_stops_as_soon_on_rabbitmq_as_on_redis(
         }  # fmt: skip
         with reaped(processes):
             for name in processes:
-                eventually(lambda name=name: " ready." in (tmp_path / f"{name}.log").read_text(),
-                           f"the worker on {name}")  # fmt: skip
+                wait_until_ready(name, tmp_path)
             time.sleep(1.0)  # idle, each loop in a poll bounded by whatever it has due
             exited = stop(processes)
     logs = log_tails(processes, tmp_path)
