@@ -173,17 +173,16 @@ def find_tool(name: str) -> str | None:
 
 def project_env(**extra: str) -> dict[str, str]:
     """Environment for commands in a generated project: one shared uv cache, no downloads."""
+    # Bytecode is written, as on a developer's machine: where PYTHONDONTWRITEBYTECODE is set
+    # (this project's CI machines), every process a test starts in a generated project
+    # (pytest, API servers, workers) would compile all its libraries again.
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("VIRTUAL_ENV", "UV_PROJECT", "PYTHONPATH", "NOX_"))
+        and key != "PYTHONDONTWRITEBYTECODE"
     }
-    env.update(
-        UV_CACHE_DIR=str(UV_CACHE_DIR),
-        UV_PYTHON_DOWNLOADS="never",
-        UV_NO_PROGRESS="1",
-        PYTHONDONTWRITEBYTECODE="1",
-    )
+    env.update(UV_CACHE_DIR=str(UV_CACHE_DIR), UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1")
     env.update(extra)
     return env
 

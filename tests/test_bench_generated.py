@@ -36,7 +36,6 @@ def test_generated_bench_runs_and_the_load_has_no_errors(
         env = project_env(
             DATABASE_URL=database_url,
             CELERY_BROKER_URL=broker_url,
-            PYTHONDONTWRITEBYTECODE="",  # the bench starts several processes: cache bytecode
             **SMALL,
         )
         started = time.perf_counter()

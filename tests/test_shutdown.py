@@ -123,7 +123,6 @@ def process_env(database_url: str, **settings: str) -> dict[str, str]:
         APP_ENV="test",
         DATABASE_URL=database_url,
         CELERY_QUEUE_PREFIX=f"shutdown-{uuid.uuid4().hex[:8]}-",
-        PYTHONDONTWRITEBYTECODE="",  # processes start faster with their bytecode cached
         **settings,
     )
 
