@@ -5,12 +5,16 @@ project still syncs once the context is gone.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import uv_sync
+from conftest import Render, uv_sync
 from gitrepo import git
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from releases import ReleasedTemplate
 from team_edits import edit_team_files, lost_lines
 from test_generated import check_project
@@ -116,3 +120,54 @@ def test_turning_the_example_off_lists_the_context_files_it_deletes(
     assert "contexts/catalog/src/catalog/entrypoints/readers.py" in outcome.lost
     assert all(path.startswith("contexts/catalog/") for path in outcome.lost)
     assert project.head() == before
+
+
+def load_noxfile(project: Path) -> ModuleType:
+    """The project's noxfile.py as a module (nox registers its sessions once)."""
+    spec = importlib.util.spec_from_file_location("generated_noxfile", project / "noxfile.py")
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CACHES = ["__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"]
+REMOVED_FOLDERS = st.dictionaries(
+    st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True).filter(
+        lambda name: name not in ("catalog", "billing")
+    ),
+    # (holds a team file, the caches beside it, how deep in src/<name>/domain it sits)
+    st.tuples(st.booleans(), st.lists(st.sampled_from(CACHES), max_size=3), st.integers(0, 3)),
+    max_size=4,
+)
+
+
+def test_nox_reports_a_removed_context_only_while_it_holds_files(
+    render: Render, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """After a context's removal its folder may keep the team's files (reported: lint skips
+    them) or only what tests and tools cached (not reported: nothing there is the team's)."""
+    noxfile = load_noxfile(render())
+
+    @settings(max_examples=40, deadline=None)
+    @given(folders=REMOVED_FOLDERS)
+    def check(folders: dict[str, tuple[bool, list[str], int]]) -> None:
+        project = tmp_path_factory.mktemp("removed")
+        for name, (team_file, caches, depth) in folders.items():
+            folder = project / "contexts" / name / Path(*["src", name, "domain"][:depth])
+            folder.mkdir(parents=True)
+            for cache in caches:
+                (folder / cache).mkdir(exist_ok=True)
+                (folder / cache / "entry.pyc").write_bytes(b"\0")
+            if team_file:
+                (folder / "team_rules.py").write_text("RULE = 1\n")
+        for name in ("catalog", "billing"):  # still answered, with caches of their own
+            (project / "contexts" / name / "__pycache__").mkdir(parents=True)
+
+        noxfile.ROOT = project
+        reported = noxfile.removed_contexts()
+
+        assert reported == sorted(name for name, (team, _, _) in folders.items() if team)
+
+    check()
