@@ -347,7 +347,7 @@ def table(results: dict[str, Any]) -> str:
             lines.append(f"  {architecture}")
             for step, row in steps.items():
                 lines.append(
-                    f"    {step:<16} {row['median']:6.2f} [{row['min']:.2f}-{row['max']:.2f}]"
+                    f"    {step:<17} {row['median']:6.2f} [{row['min']:.2f}-{row['max']:.2f}]"
                 )
     if "update" in results:
         lines += ["", "copier update (s, median [min-max])"]
