@@ -3,7 +3,7 @@
 Run through `nox -s bench -- [parts] [options]` (parts: render green update matrix fleet; the
 first four by default, fleet on request: `nox -s bench -- fleet --fleet-size 100`). Every
 subject of a part is measured side by side in the same round, the order rotating from round
-to round, after one warm-up round: on a shared, noisy machine the ratio between subjects
+to round, after a warm-up round (`--warm-ups`): on a shared, noisy machine the ratio between subjects
 stays fair even when absolute times drift. Prints a table and writes
 build/bench/template-<time>.json. Figures are reported, never asserted.
 """
@@ -22,6 +22,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,22 +52,29 @@ def summary(samples: list[float]) -> dict[str, Any]:
             "runs": [round(s, 3) for s in samples]}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Rounds:
+    runs: int = 5  # measured rounds
+    warm_ups: int = 1  # unmeasured rounds first: caches filled, bytecode compiled
+
+
 def rounds(
-    subjects: dict[str, Callable[[Path], dict[str, float]]], runs: int, scratch: Path
+    subjects: dict[str, Callable[[Path], dict[str, float]]], plan: Rounds, scratch: Path
 ) -> dict[str, dict[str, list[float]]]:
-    """One warm-up round, then `runs` rounds; each subject returns {step: seconds}."""
+    """The warm-up rounds, then the measured ones; each subject returns {step: seconds}."""
     names = list(subjects)
     samples: dict[str, dict[str, list[float]]] = {name: {} for name in names}
-    for round_number in range(runs + 1):
+    for round_number in range(plan.warm_ups + plan.runs):
         shift = round_number % len(names)
+        measured = round_number - plan.warm_ups + 1  # 1, 2, ... once warm
         for name in names[shift:] + names[:shift]:
             where = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=scratch))
             steps = subjects[name](where)
             shutil.rmtree(where, ignore_errors=True)
-            label = "warm-up" if round_number == 0 else f"run {round_number}/{runs}"
+            label = f"run {measured}/{plan.runs}" if measured > 0 else "warm-up"
             print(f"  {label:>9} {name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()),
                   flush=True)  # fmt: skip
-            if round_number:
+            if measured > 0:
                 for step, seconds in steps.items():
                     samples[name].setdefault(step, []).append(seconds)
     return samples
@@ -150,7 +158,7 @@ def init_git(project: Path) -> None:
     commit_all(project, "Generate")
 
 
-def bench_render(scratch: Path, runs: int, architectures: list[str]) -> dict[str, Any]:
+def bench_render(scratch: Path, plan: Rounds, architectures: list[str]) -> dict[str, Any]:
     """Each architecture against the trivial 20-file template, and against a trivial template
     of as many files as it renders: Copier's own cost for that many files (a git call, a
     compilation of every path segment and of the answers file's name per file), which no
@@ -170,7 +178,7 @@ def bench_render(scratch: Path, runs: int, architectures: list[str]) -> dict[str
         subjects[architecture] = lambda where, a=architecture: {
             "render": copy(groundwork, where / "p", f"architecture={a}")
         }
-    samples = rounds(subjects, runs, scratch)
+    samples = rounds(subjects, plan, scratch)
     renders = {name: steps["render"] for name, steps in samples.items()}
 
     def ratios(mine: list[float], theirs: list[float]) -> dict[str, Any]:
@@ -198,7 +206,7 @@ def python_for(version: str = "3.11") -> str:
     return find(version)
 
 
-def bench_green(scratch: Path, runs: int, architectures: list[str]) -> dict[str, Any]:
+def bench_green(scratch: Path, plan: Rounds, architectures: list[str]) -> dict[str, Any]:
     """copy -> uv sync (offline, warm cache) -> quick tests, and -> every full check."""
     groundwork = template_clone(scratch)
     python = python_for()
@@ -228,11 +236,11 @@ def bench_green(scratch: Path, runs: int, architectures: list[str]) -> dict[str,
         return steps
 
     subjects = {a: (lambda where, a=a: green(where, a)) for a in architectures}
-    samples = rounds(subjects, runs, scratch)
+    samples = rounds(subjects, plan, scratch)
     return {a: {step: summary(values) for step, values in samples[a].items()} for a in samples}
 
 
-def bench_update(scratch: Path, runs: int, architectures: list[str]) -> dict[str, Any]:
+def bench_update(scratch: Path, plan: Rounds, architectures: list[str]) -> dict[str, Any]:
     """`copier update` from the previous release to HEAD, and an architecture switch at HEAD."""
     from releases import load_releases, tag_releases
 
@@ -255,7 +263,7 @@ def bench_update(scratch: Path, runs: int, architectures: list[str]) -> dict[str
                                  f"architecture={target}"], project, developer_env())}  # fmt: skip
 
     subjects = {f"from-{previous}-to-head": from_release, f"switch-to-{target}": switch}
-    samples = rounds(subjects, runs, scratch)
+    samples = rounds(subjects, plan, scratch)
     return {name: summary(steps["update"]) for name, steps in samples.items()}
 
 
@@ -381,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("parts", nargs="*", default=["render", "green", "update", "matrix"],
                         choices=["render", "green", "update", "matrix", "fleet"])  # fmt: skip
     parser.add_argument("--runs", type=int, default=5, help="measured rounds after the warm-up")
+    parser.add_argument("--warm-ups", type=int, default=1, help="unmeasured rounds first")
     parser.add_argument("--architectures", default=",".join(ARCHITECTURES))
     parser.add_argument("--junit", type=Path, help="the full matrix's JUnit XML to read")
     parser.add_argument("--run-matrix", action="store_true", help="run the full matrix (~20 min)")
@@ -403,7 +412,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             bench = {"render": bench_render, "green": bench_green, "update": bench_update}[part]
             (scratch / part).mkdir()
-            results[part] = bench(scratch / part, options.runs, architectures)
+            plan = Rounds(runs=options.runs, warm_ups=options.warm_ups)
+            results[part] = bench(scratch / part, plan, architectures)
     results["machine"]["load_after"] = os.getloadavg()
     destination = RESULTS / f"template-{time.strftime('%Y%m%dT%H%M%S')}.json"
     destination.write_text(json.dumps(results, indent=2))
