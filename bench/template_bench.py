@@ -3,8 +3,8 @@
 Run through `nox -s bench -- [parts] [options]` (parts: render green update matrix fleet; the
 first four by default, fleet on request: `nox -s bench -- fleet --fleet-size 100`). Every
 subject of a part is measured side by side in the same round, the order rotating from round
-to round, after a warm-up round (`--warm-ups`): on a shared, noisy machine the ratio between subjects
-stays fair even when absolute times drift. Prints a table and writes
+to round, after a warm-up round (`--warm-ups`): on a shared, noisy machine the ratio between
+subjects stays fair even when absolute times drift. Prints a table and writes
 build/bench/template-<time>.json. Figures are reported, never asserted.
 """
 
