@@ -29,6 +29,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from conftest import clone_working_tree, developer_env, python_for  # noqa: E402
+from conftest import project_env as tests_project_env  # noqa: E402
 from gitrepo import commit_all, git  # noqa: E402
 from matrix import COPIER_CONFIG  # noqa: E402
 
@@ -92,20 +94,9 @@ def timed(command: list[str], cwd: Path | None = None, env: dict[str, str] | Non
     return elapsed
 
 
-def developer_env() -> dict[str, str]:
-    """The environment as on a developer's machine, where bytecode is written and reused.
-    Where PYTHONDONTWRITEBYTECODE is set (this project's CI machines), every copy would
-    compile Copier again (~0.45 s more on both sides of the render ratio), and every process
-    of a generated project its libraries."""
-    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-
-def project_env(**extra: str) -> dict[str, str]:
-    """The generated project's environment: the shared uv cache, offline, no downloads."""
-    env = {k: v for k, v in developer_env().items()
-           if not k.startswith(("VIRTUAL_ENV", "UV_PROJECT", "PYTHONPATH", "NOX_"))}  # fmt: skip
-    env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1", UV_OFFLINE="1", **extra)
-    return env
+def project_env() -> dict[str, str]:
+    """The tests' environment for generated projects, offline: syncs use the warm cache."""
+    return tests_project_env(UV_OFFLINE="1")
 
 
 # --- the subjects --------------------------------------------------------------------
@@ -113,8 +104,6 @@ def project_env(**extra: str) -> dict[str, str]:
 
 def template_clone(scratch: Path) -> Path:
     """The working tree committed in a clone of its own (as the tests do), tags included."""
-    from conftest import clone_working_tree
-
     return clone_working_tree(scratch / "groundwork")
 
 
@@ -200,16 +189,10 @@ def bench_render(scratch: Path, plan: Rounds, architectures: list[str]) -> dict[
     return result
 
 
-def python_for(version: str = "3.11") -> str:
-    from conftest import python_for as find
-
-    return find(version)
-
-
 def bench_green(scratch: Path, plan: Rounds, architectures: list[str]) -> dict[str, Any]:
     """copy -> uv sync (offline, warm cache) -> quick tests, and -> every full check."""
     groundwork = template_clone(scratch)
-    python = python_for()
+    python = python_for("3.11")
     env = project_env()
     uv_run = ["uv", "run", "--no-sync", "--all-packages"]
 

@@ -171,16 +171,22 @@ def find_tool(name: str) -> str | None:
     return shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
 
 
+def developer_env() -> dict[str, str]:
+    """The environment as on a developer's machine, where bytecode is written and reused.
+
+    Where PYTHONDONTWRITEBYTECODE is set (this project's CI machines), every process a test
+    starts in a generated project (pytest, API servers, workers) would compile all its
+    libraries again, and the bench's every Copier run would compile Copier.
+    """
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def project_env(**extra: str) -> dict[str, str]:
     """Environment for commands in a generated project: one shared uv cache, no downloads."""
-    # Bytecode is written, as on a developer's machine: where PYTHONDONTWRITEBYTECODE is set
-    # (this project's CI machines), every process a test starts in a generated project
-    # (pytest, API servers, workers) would compile all its libraries again.
     env = {
         key: value
-        for key, value in os.environ.items()
+        for key, value in developer_env().items()
         if not key.startswith(("VIRTUAL_ENV", "UV_PROJECT", "PYTHONPATH", "NOX_"))
-        and key != "PYTHONDONTWRITEBYTECODE"
     }
     env.update(UV_CACHE_DIR=str(UV_CACHE_DIR), UV_PYTHON_DOWNLOADS="never", UV_NO_PROGRESS="1")
     env.update(extra)
