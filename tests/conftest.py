@@ -8,14 +8,15 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Any
 
 import copier
+import jinja2
+import jinja2.bccache
 import pytest
 from gitrepo import commit_all, git
 
@@ -77,43 +78,88 @@ def _template_tree(template_clone: Path, tmp_path_factory: pytest.TempPathFactor
 Render = Callable[..., Path]
 
 
+class _SharedBytecode(jinja2.BytecodeCache):
+    """Jinja's bytecode cache in memory: a template file compiled once per test process.
+
+    Keyed by the file's path in the template, not on disk: Copier clones a git template to a
+    new folder for every render. Jinja compiles again when the source's checksum differs.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return name
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
+# Compiled strings (path segments, defaults, the answers file's name), shared by every render
+# of a test process: each Copier run makes a new environment of the same configuration.
+_COMPILED_STRINGS: dict[tuple[str, str], CodeType] = {}
+
+
 @contextmanager
 def fast_copier() -> Iterator[None]:
-    """Copier without two per-file costs that change no output, for renders into a folder
-    outside git (tests/test_names.py renders with and without it and compares the bytes).
+    """Copier without per-file costs that change no output, for renders into a folder outside
+    git (tests/test_names.py renders with and without it and compares the bytes).
 
     - Copier compiles every path segment, and the answers file's name once per segment, from
-      source each time (~2,800 compilations for one project, most of a render): here each
-      distinct string is compiled once per render. The yield tag's reset, which Copier's
-      extension does while compiling, is repeated on a cache hit.
+      source each time, and every template file once per render: here each distinct string
+      and file is compiled once per test process (keyed by the environment's configuration
+      and the source), then loaded. The yield tag's reset, which Copier's extension does
+      while compiling, is repeated on a cache hit.
     - After each file Copier runs `git config` in the destination to mirror the executable
       bit into its index, a no-op outside a git repository: skipped.
     """
     import copier._main as copier_main
     from copier._jinja_ext import SandboxedEnvironment, get_yield_context
 
+    plain_init = SandboxedEnvironment.__init__
     plain = SandboxedEnvironment.from_string
     git_available = copier_main.is_git_available
-    caches: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        plain_init(self, *args, **{"bytecode_cache": _BYTECODE, **kwargs})
 
     def from_string(self: Any, source: Any, globals: Any = None, template_class: Any = None):
         if globals is not None or template_class is not None or not isinstance(source, str):
             return plain(self, source, globals, template_class)
-        cache = caches.setdefault(self, {})
-        if source in cache:
+        key = (_configuration(self), source)
+        if key in _COMPILED_STRINGS:
             reset = get_yield_context(self)
             reset.yield_name, reset.yield_iterable = None, None
-            return cache[source]
-        cache[source] = plain(self, source)
-        return cache[source]
+        else:
+            _COMPILED_STRINGS[key] = self.compile(source)
+        return self.template_class.from_code(self, _COMPILED_STRINGS[key], self.make_globals(None))
 
+    SandboxedEnvironment.__init__ = init  # type: ignore[method-assign]
     SandboxedEnvironment.from_string = from_string  # type: ignore[method-assign]
     copier_main.is_git_available = lambda: False
     try:
         yield
     finally:
+        SandboxedEnvironment.__init__ = plain_init  # type: ignore[method-assign]
         SandboxedEnvironment.from_string = plain  # type: ignore[method-assign]
         copier_main.is_git_available = git_available
+
+
+def _configuration(environment: jinja2.Environment) -> str:
+    """What compiling depends on besides the source: syntax, options and extensions."""
+    return repr((
+        environment.block_start_string, environment.block_end_string,
+        environment.variable_start_string, environment.variable_end_string,
+        environment.comment_start_string, environment.comment_end_string,
+        environment.line_statement_prefix, environment.line_comment_prefix,
+        environment.trim_blocks, environment.lstrip_blocks, environment.newline_sequence,
+        environment.keep_trailing_newline, environment.optimized, sorted(environment.extensions),
+    ))  # fmt: skip
 
 
 @pytest.fixture(name="render")

@@ -216,7 +216,8 @@ def test_fast_renders_write_what_copier_writes(
     exclude: list[str],
 ) -> None:  # fmt: skip
     """The speed-ups (a plain folder here, fast_copier here and in the `render` fixture)
-    change no rendered byte: only the answers file's _commit and _src_path differ."""
+    change no rendered byte: only the answers file's _commit and _src_path differ. The second
+    fast render loads what the first compiled (fast_copier's caches outlive one render)."""
     plain, from_ref, from_tree = tmp_path / "plain", tmp_path / "ref", tmp_path / "tree"
     copier.run_copy(str(template_clone), plain, data=chosen, defaults=True, vcs_ref="HEAD",
                     quiet=True, exclude=exclude)  # fmt: skip
