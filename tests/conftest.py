@@ -169,7 +169,7 @@ def _render(template_clone: Path, tmp_path: Path) -> Render:
 
     def render(*, template: Path | None = None, **answers: Any) -> Path:
         destination = tmp_path / f"project{next(counter)}"
-        with fast_copier():  # the same bytes (tests/test_names.py compares), half the time
+        with fast_copier():  # the same bytes (tests/test_names.py compares), sooner
             copier.run_copy(
                 str(template or template_clone),
                 destination,

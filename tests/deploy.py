@@ -79,7 +79,7 @@ def _project(
 ) -> Project:
     """Render one combination once for every deployment test (test_deploy_*.py)."""
     destination = tmp_path_factory.mktemp(request.param) / "project"
-    with fast_copier():  # the same bytes, in half the time (tests/test_names.py compares)
+    with fast_copier():  # the same bytes, sooner (tests/test_names.py compares)
         copier.run_copy(
             str(template_clone),
             destination,
