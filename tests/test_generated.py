@@ -64,8 +64,8 @@ def check_pre_commit_hooks_pass_offline(project: Path) -> None:
 
 
 def check_deployables_start_without_alembic(project: Path) -> None:
-    """The API and the worker never migrate, so they do not load Alembic and Mako (about
-    0.3 s of every start and every reload): history.py imports them where it migrates."""
+    """The API and the worker never migrate, so they do not load Alembic and Mako (0.2-0.4 s
+    of every start): history.py imports them where it migrates."""
     package = yaml.safe_load((project / ".copier-answers.yml").read_text())["project_package"]
     code = (
         f"import sys, {package}_app.api, {package}_app.worker\n"
