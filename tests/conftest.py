@@ -18,6 +18,7 @@ import copier
 import jinja2
 import jinja2.bccache
 import pytest
+import yaml
 from gitrepo import commit_all, git
 
 # The one answer matrix lives in matrix.py; these names stay importable from here.
@@ -76,6 +77,11 @@ def _template_tree(template_clone: Path, tmp_path_factory: pytest.TempPathFactor
 
 
 Render = Callable[..., Path]
+
+
+def recorded_answers(project: Path) -> dict[str, Any]:
+    """The answers a rendered project recorded in its answers file."""
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())
 
 
 class _SharedBytecode(jinja2.BytecodeCache):

@@ -17,7 +17,7 @@ from typing import Any
 import copier
 import pytest
 import yaml
-from conftest import fast_copier, find_tool, run
+from conftest import fast_copier, find_tool, recorded_answers, run
 from matrix import MATRIX, declared, running
 
 
@@ -88,7 +88,7 @@ def _project(
             vcs_ref="HEAD",
             quiet=True,
         )
-    answers = yaml.safe_load((destination / ".copier-answers.yml").read_text())
+    answers = recorded_answers(destination)
     contexts = answers["contexts"]
     services = (answers.get("services") or []) if answers["architecture"] == "hybrid" else []
     deployables: dict[str, list[str]] = {}

@@ -22,6 +22,7 @@ from conftest import (
     Render,
     clone_working_tree,
     find_tool,
+    recorded_answers,
     selected_matrix,
 )
 from cookiecutter.exceptions import FailedHookException
@@ -185,7 +186,7 @@ def test_a_cookiecutter_project_updates_with_copier(tmp_path: Path) -> None:
     """Generated through Cookiecutter, edited by its team, updated by `copier update`."""
     template = clone_working_tree(tmp_path / "groundwork")
     project = run_cookiecutter(template, tmp_path / "out", {})
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = recorded_answers(project)
     assert answers["_src_path"] == str(template)
     git("init", "--quiet", "--initial-branch=main", cwd=project)
     commit_all(project, "Generate through Cookiecutter")

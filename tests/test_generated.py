@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from conftest import Render, init_git, project_env, run, uv_sync
+from conftest import Render, init_git, project_env, recorded_answers, run, uv_sync
 from matrix import MATRIX, running
 from services import CELERY_SHARED, broker_entities, postgres_database, rabbitmq_url, redis_url
 
@@ -66,7 +65,7 @@ def check_pre_commit_hooks_pass_offline(project: Path) -> None:
 def check_deployables_start_without_alembic(project: Path) -> None:
     """The API and the worker never migrate, so they do not load Alembic and Mako (0.2-0.4 s
     of every start): history.py imports them where it migrates."""
-    package = yaml.safe_load((project / ".copier-answers.yml").read_text())["project_package"]
+    package = recorded_answers(project)["project_package"]
     code = (
         f"import sys, {package}_app.api, {package}_app.worker\n"
         "print(sorted({m.partition('.')[0] for m in sys.modules} & {'alembic', 'mako'}))"

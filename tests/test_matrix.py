@@ -13,7 +13,7 @@ from typing import Any
 
 import copier
 import pytest
-import yaml
+from conftest import recorded_answers
 from matrix import COPIER_CONFIG, MATRIX, declared
 
 # A question Copier computes (`when: false`) is never answered, so it has no choice to cover.
@@ -47,7 +47,7 @@ def _recorded(template_clone: Path, tmp_path_factory: pytest.TempPathFactory) ->
             str(template_clone), destination, data=combination.answers, defaults=True,
             vcs_ref="HEAD", quiet=True,
         )  # fmt: skip
-        recorded[name] = yaml.safe_load((destination / ".copier-answers.yml").read_text())
+        recorded[name] = recorded_answers(destination)
     return recorded
 
 

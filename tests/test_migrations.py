@@ -14,8 +14,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import Render, init_git, project_env, run, uv_sync
+from conftest import Render, init_git, project_env, recorded_answers, run, uv_sync
 from gitrepo import git
 from releases import load_releases
 
@@ -48,7 +47,7 @@ class TestMigrateRevision:
         self, render: Render, template_clone: Path, tmp_path: Path, context_mako: str
     ) -> None:
         project = render()
-        package = yaml.safe_load((project / ".copier-answers.yml").read_text())["project_package"]
+        package = recorded_answers(project)["project_package"]
         history = project / "contexts" / CONTEXT / "src" / CONTEXT / "migrations"
         if context_mako != "current":
             commit = load_releases()[context_mako]

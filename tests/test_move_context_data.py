@@ -11,8 +11,7 @@ import uuid
 from typing import Any
 
 import pytest
-import yaml
-from conftest import Render, project_env, run, uv_sync
+from conftest import Render, project_env, recorded_answers, run, uv_sync
 from services import postgres_database
 
 
@@ -72,7 +71,7 @@ def test_moving_a_context_copies_its_tables_and_version(render: Render) -> None:
     import psycopg
 
     project = render()
-    package = yaml.safe_load((project / ".copier-answers.yml").read_text())["project_package"]
+    package = recorded_answers(project)["project_package"]
     uv_sync(project, "3.11")
     no_broker = project_env(APP_ENV="test", CELERY_BROKER_URL=UNREACHABLE_BROKER)
     with postgres_database() as monolith, postgres_database() as service:

@@ -20,8 +20,7 @@ from typing import Any
 
 import copier
 import pytest
-import yaml
-from conftest import COPIER_CONFIG, TEMPLATE_ROOT, fast_copier, find_tool
+from conftest import COPIER_CONFIG, TEMPLATE_ROOT, fast_copier, find_tool, recorded_answers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -129,7 +128,7 @@ def check_names(template_tree: Path, chosen: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as destination:
         project = Path(destination)
         render_for_ruff(template_tree, chosen, project)
-        recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+        recorded = recorded_answers(project)
         assert recorded["contexts"] == chosen["contexts"]
         for toml_file in project.rglob("*.toml"):
             tomllib.loads(toml_file.read_text())  # names never break TOML

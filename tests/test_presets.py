@@ -16,7 +16,7 @@ from typing import Any
 import copier
 import pytest
 import yaml
-from conftest import find_tool, init_git, project_env
+from conftest import find_tool, init_git, project_env, recorded_answers
 from gitrepo import commit_all, git
 from releases import ReleasedTemplate
 
@@ -54,10 +54,6 @@ def copier_cli(
     )
 
 
-def answers(project: Path) -> dict[str, Any]:
-    return yaml.safe_load((project / ".copier-answers.yml").read_text())
-
-
 @pytest.fixture(name="preset_file")
 def _preset_file(tmp_path: Path) -> Path:
     path = tmp_path / "acme-preset.yml"
@@ -79,7 +75,7 @@ class TestCopy:
             str(template_clone), str(project), cwd=tmp_path, env=env,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
-        recorded = answers(project)
+        recorded = recorded_answers(project)
         assert {key: recorded[key] for key in FIXED} == FIXED
         assert recorded["architecture"] == "hybrid"
         assert recorded["preset"] == PRESET["preset"]
@@ -183,7 +179,7 @@ def test_an_update_without_the_preset_file_keeps_it(
                          "--data-file", str(preset_file), released_template.src, str(project),
                          cwd=tmp_path)  # fmt: skip
     assert created.returncode == 0, created.stderr
-    assert answers(project)["preset"] == PRESET["preset"]
+    assert recorded_answers(project)["preset"] == PRESET["preset"]
     init_git(project)
     preset_file.unlink()
     # A newer release that appends a line to the README.
@@ -194,7 +190,7 @@ def test_an_update_without_the_preset_file_keeps_it(
 
     updated = copier_cli("update", "--defaults", cwd=project)
     assert updated.returncode == 0, updated.stderr
-    recorded = answers(project)
+    recorded = recorded_answers(project)
     assert recorded["_commit"] == "99.0.1"
     assert "A line of release 99.0.1." in (project / "README.md").read_text()
     assert recorded["preset"] == PRESET["preset"]

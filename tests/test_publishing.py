@@ -17,7 +17,7 @@ from pathlib import Path
 import copier
 import pytest
 import yaml
-from conftest import init_git, project_env
+from conftest import init_git, project_env, recorded_answers
 from fleet import GITHUB_WORKFLOW, GITLAB_JOB, fake_tools, recorded
 from gitrepo import commit_all, git
 from plumbum import local
@@ -52,7 +52,7 @@ def test_the_update_job_and_renovate_use_the_recorded_source(
     with local.env(**settings):  # plumbum, which runs Copier's git, copied os.environ at import
         copier.run_copy(PUBLISHED, project, data={"ci": ci}, defaults=True,
                         vcs_ref=released_template.head, quiet=True)  # fmt: skip
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    answers = recorded_answers(project)
     assert answers["_src_path"] == PUBLISHED
     # Renovate's copier manager reads `_src_path`; renovate.json names no address of its own,
     # and neither does any other generated file.

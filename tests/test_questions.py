@@ -9,7 +9,7 @@ from typing import Any
 import copier
 import pytest
 import yaml
-from conftest import COPIER_CONFIG, Render, fast_copier
+from conftest import COPIER_CONFIG, Render, fast_copier, recorded_answers
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -248,5 +248,5 @@ def test_any_accepted_project_name_gives_valid_defaults(
             str(template_tree), destination, data={"project_name": project_name},
             defaults=True, quiet=True, exclude=["*", "!.copier-answers.yml"],
         )  # fmt: skip
-    recorded = yaml.safe_load((destination / ".copier-answers.yml").read_text())
+    recorded = recorded_answers(destination)
     assert recorded["project_name"] == project_name

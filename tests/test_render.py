@@ -8,8 +8,7 @@ from typing import Any
 
 import copier
 import pytest
-import yaml
-from conftest import Render, fast_copier
+from conftest import Render, fast_copier, recorded_answers
 from matrix import MATRIX, narrowed
 
 # Jinja as written in our templates: `{{ name`, `{%- if`. Mermaid's `{{label}}` (a hexagon)
@@ -56,7 +55,7 @@ class TestRender:
         self, project: tuple[Path, dict[str, Any]]
     ) -> None:
         root, answers = project
-        recorded = yaml.safe_load((root / ".copier-answers.yml").read_text())
+        recorded = recorded_answers(root)
         for name, value in answers.items():
             if name == "services" and answers.get("architecture") != "hybrid":
                 continue

@@ -21,7 +21,7 @@ from typing import Any
 import copier
 import pytest
 import yaml
-from conftest import init_git, project_env, python_for, run
+from conftest import init_git, project_env, python_for, recorded_answers, run
 from fleet import fake_tools, recorded
 from gitrepo import commit_all, git
 from releases import ReleasedTemplate
@@ -132,7 +132,7 @@ def test_the_scheduled_update_proposes_a_locked_branch_that_passes_its_checks(
     branch = f"template-update/{NEXT}"
     checkout = tmp_path / "proposed"
     git("clone", "--quiet", "--branch", branch, str(origin), str(checkout), cwd=tmp_path)
-    answers = yaml.safe_load((checkout / ".copier-answers.yml").read_text())
+    answers = recorded_answers(checkout)
     assert answers["_commit"] == NEXT
     assert (checkout / "uv.lock").read_text() != stale_lock, "the lock was not updated"
     assert not (checkout / DELETED_BY_RELEASE).exists()
