@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import TEMPLATE_ROOT, UV_CACHE_DIR, Render, load_template_bench, uv_sync
+from conftest import TEMPLATE_ROOT, UV_CACHE_DIR, Render, load_template_bench
 
 GREEN_STEPS = {"copy", "sync", "quick_tests", "quick_tests_again", "ruff", "mypy_cold",
                "mypy_warm", "contracts", "to_quick_green", "to_full_green"}  # fmt: skip
@@ -29,13 +29,11 @@ def test_quick_tests_are_the_generated_tests_session(render: Render) -> None:
 
 @pytest.mark.update  # its update part runs `copier update` between the template's releases
 def test_every_default_part_prints_its_table_and_writes_its_json(
-    render: Render,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     bench = load_template_bench()
-    uv_sync(render(), "3.11")  # the bench syncs offline: fill the shared cache first
     monkeypatch.setenv("UV_CACHE_DIR", str(UV_CACHE_DIR))
     monkeypatch.setattr(bench, "RESULTS", tmp_path / "results")
     junit = tmp_path / "junit.xml"  # a real report, of a small real run
