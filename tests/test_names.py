@@ -84,7 +84,7 @@ def answers(draw: st.DrawFn, *, long_package: bool = False) -> dict[str, Any]:
     package = chosen.get("project_package") or _default_package(chosen["project_name"])
     contexts = draw(
         st.lists(context_names, min_size=1, max_size=5, unique=True).filter(
-            lambda names: all(n != package and not n.startswith(package + "_") for n in names)
+            lambda names: all(allowed_beside(package, n) for n in names)
         )
     )
     chosen["contexts"] = contexts
@@ -95,6 +95,11 @@ def answers(draw: st.DrawFn, *, long_package: bool = False) -> dict[str, Any]:
             st.lists(st.sampled_from(contexts), min_size=1, max_size=len(contexts) - 1, unique=True)
         )
     return chosen
+
+
+def allowed_beside(package: str, context: str) -> bool:
+    """The validator refuses a context named like the package, or as one of its modules."""
+    return context != package and not context.startswith(package + "_")
 
 
 def _default_package(project_name: str) -> str:
@@ -178,8 +183,8 @@ class TestNames:
     ) -> None:
         """catalog and billing (the example flow) beside names of the maximum length."""
         package = _default_package(chosen["project_name"])
-        reserved = {"catalog", "billing", package}  # and package_*: the validator refuses them
-        extra = [n for n in extra if n not in reserved and not n.startswith(package + "_")]
+        extra = [n for n in extra
+                 if n not in ("catalog", "billing") and allowed_beside(package, n)]  # fmt: skip
         contexts = ["catalog", "billing", *extra]
         check_names(
             template_tree, {"project_name": chosen["project_name"], "contexts": contexts[:5]}
