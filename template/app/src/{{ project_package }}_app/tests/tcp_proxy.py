@@ -77,10 +77,10 @@ class TcpProxy:
         self._call(self._start())
 
     def hang(self) -> None:
-        self._loop.call_soon_threadsafe(self._flowing.clear)
+        self._call(self._set_flowing(False))
 
     def unhang(self) -> None:
-        self._loop.call_soon_threadsafe(self._flowing.set)
+        self._call(self._set_flowing(True))
 
     def reset_connections(self) -> None:
         self._call(self._reset())
@@ -88,6 +88,13 @@ class TcpProxy:
     def _call(self, coroutine: Coroutine[Any, Any, None]) -> None:
         future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
         future.result(timeout=10)
+
+    async def _set_flowing(self, flowing: bool) -> None:
+        # On the proxy's loop, and waited for: bytes sent after hang() returns are held.
+        if flowing:
+            self._flowing.set()
+        else:
+            self._flowing.clear()
 
     async def _start(self) -> None:
         self._flowing.set()
