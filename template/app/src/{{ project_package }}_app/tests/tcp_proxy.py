@@ -22,8 +22,17 @@ import threading
 from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 CHUNK = 65_536
+# The port a broker URL means when it names none.
+DEFAULT_PORTS = {"redis": 6379, "amqp": 5672, "pyamqp": 5672}
+
+
+def broker_address(url: str) -> tuple[str, int]:
+    """The host and port of the broker `url` names: what a proxy in front of it relays to."""
+    broker = urlsplit(url)
+    return broker.hostname or "127.0.0.1", broker.port or DEFAULT_PORTS[broker.scheme]
 
 
 def free_port() -> int:
